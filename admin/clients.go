@@ -1,0 +1,98 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/latchkey-id/latchkey/internal/secrets"
+	"github.com/latchkey-id/latchkey/internal/validate"
+	"github.com/latchkey-id/latchkey/storage"
+)
+
+// NewClient is what an administrator gives to register an app.
+type NewClient struct {
+	Name                   string
+	RedirectURIs           []string
+	PostLogoutRedirectURIs []string
+	// Public marks a client that cannot keep a secret (SPA, native, CLI):
+	// it authenticates with PKCE alone.
+	Public bool
+}
+
+// CreatedClient is a registered client and, for a confidential one, its
+// secret — shown once, never stored in clear.
+type CreatedClient struct {
+	Client storage.Client
+	Secret string
+}
+
+// CreateClient registers an app after checking every URI.
+func (s *Service) CreateClient(ctx context.Context, in NewClient) (CreatedClient, error) {
+	var problems []string
+	name, err := validate.Name(in.Name)
+	if err != nil {
+		problems = append(problems, "client "+err.Error())
+	}
+	if len(in.RedirectURIs) == 0 {
+		problems = append(problems, "at least one redirect URI is required")
+	}
+	for _, u := range in.RedirectURIs {
+		if err := validate.RedirectURI(u, in.Public); err != nil {
+			problems = append(problems, err.Error())
+		}
+	}
+	for _, u := range in.PostLogoutRedirectURIs {
+		if err := validate.RedirectURI(u, in.Public); err != nil {
+			problems = append(problems, "post-logout "+err.Error())
+		}
+	}
+	if problems != nil {
+		return CreatedClient{}, &InvalidError{Problems: problems}
+	}
+	c := storage.Client{
+		ID:                     secrets.ID(),
+		Name:                   name,
+		RedirectURIs:           dedupe(in.RedirectURIs),
+		PostLogoutRedirectURIs: dedupe(in.PostLogoutRedirectURIs),
+		Public:                 in.Public,
+		CreatedAt:              s.now(),
+	}
+	var secret string
+	if !in.Public {
+		secret = secrets.Token()
+		c.SecretHash = secrets.Hash(secret)
+	}
+	if err := s.Store.CreateClient(ctx, c); err != nil {
+		if errors.Is(err, storage.ErrAlreadyExists) {
+			return CreatedClient{}, fmt.Errorf("client id %q is taken", c.ID)
+		}
+		return CreatedClient{}, fmt.Errorf("create client: %w", err)
+	}
+	return CreatedClient{Client: c, Secret: secret}, nil
+}
+
+// ListClients returns every client, oldest first.
+func (s *Service) ListClients(ctx context.Context) ([]storage.Client, error) {
+	return s.Store.ListClients(ctx)
+}
+
+// DeleteClient removes a client with its authorization requests and tokens.
+func (s *Service) DeleteClient(ctx context.Context, id string) error {
+	if _, err := s.Store.Client(ctx, id); err != nil {
+		return notFound(err, "client", id)
+	}
+	return notFound(s.Store.DeleteClient(ctx, id), "client", id)
+}
+
+func dedupe(in []string) []string {
+	out := make([]string, 0, len(in))
+	seen := map[string]bool{}
+	for _, s := range in {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}

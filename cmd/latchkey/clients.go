@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/latchkey-id/latchkey/admin"
+	"github.com/latchkey-id/latchkey/storage"
+)
+
+func clientsCmd(ctx context.Context, env *environment, args []string) int {
+	return subcommand(env, "clients", args, map[string]func([]string) int{
+		"create": func(args []string) int { return clientsCreate(ctx, env, args) },
+		"list":   func(args []string) int { return clientsList(ctx, env, args) },
+		"delete": func(args []string) int { return clientsDelete(ctx, env, args) },
+	})
+}
+
+type clientJSON struct {
+	ClientID               string   `json:"client_id"`
+	ClientSecret           string   `json:"client_secret,omitempty"`
+	Name                   string   `json:"name"`
+	Public                 bool     `json:"public"`
+	RedirectURIs           []string `json:"redirect_uris"`
+	PostLogoutRedirectURIs []string `json:"post_logout_redirect_uris"`
+	CreatedAt              string   `json:"created_at"`
+}
+
+func toClientJSON(c storage.Client) clientJSON {
+	return clientJSON{
+		ClientID: c.ID, Name: c.Name, Public: c.Public,
+		RedirectURIs: nonNil(c.RedirectURIs), PostLogoutRedirectURIs: nonNil(c.PostLogoutRedirectURIs),
+		CreatedAt: rfc3339(c.CreatedAt),
+	}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func clientsCreate(ctx context.Context, env *environment, args []string) int {
+	f := newFlags("clients create", env)
+	a := addAdminFlags(f)
+	name := f.String("name", "", "the app's name, shown on the sign-in page (required)")
+	var redirects, logoutRedirects list
+	f.Var(&redirects, "redirect-uri", "a redirect URI, matched exactly (repeatable; at least one)")
+	f.Var(&logoutRedirects, "post-logout-redirect-uri", "where the app may send people after logout (repeatable)")
+	public := f.Bool("public", false, "a public client (SPA, native, CLI): no secret, PKCE only")
+	if code := f.parse(env, args); code >= 0 {
+		return code
+	}
+	svc, done, err := a.service(ctx)
+	if err != nil {
+		return env.fail(err)
+	}
+	defer done()
+	created, err := svc.CreateClient(ctx, admin.NewClient{
+		Name: *name, RedirectURIs: redirects, PostLogoutRedirectURIs: logoutRedirects, Public: *public,
+	})
+	if err != nil {
+		return env.fail(err)
+	}
+	out := toClientJSON(created.Client)
+	out.ClientSecret = created.Secret
+	if *a.json {
+		printJSON(env.stdout, out)
+		return 0
+	}
+	fmt.Fprintf(env.stdout, "client_id:     %s\n", out.ClientID)
+	if out.ClientSecret != "" {
+		fmt.Fprintf(env.stdout, "client_secret: %s\n(shown once; Latchkey keeps only its hash)\n", out.ClientSecret)
+	}
+	return 0
+}
+
+func clientsList(ctx context.Context, env *environment, args []string) int {
+	f := newFlags("clients list", env)
+	a := addAdminFlags(f)
+	if code := f.parse(env, args); code >= 0 {
+		return code
+	}
+	svc, done, err := a.service(ctx)
+	if err != nil {
+		return env.fail(err)
+	}
+	defer done()
+	clients, err := svc.ListClients(ctx)
+	if err != nil {
+		return env.fail(err)
+	}
+	out := make([]clientJSON, 0, len(clients))
+	rows := make([][]string, 0, len(clients))
+	for _, c := range clients {
+		j := toClientJSON(c)
+		out = append(out, j)
+		kind := "confidential"
+		if j.Public {
+			kind = "public"
+		}
+		rows = append(rows, []string{j.ClientID, j.Name, kind, strings.Join(j.RedirectURIs, " ")})
+	}
+	if *a.json {
+		printJSON(env.stdout, map[string]any{"clients": out})
+	} else {
+		printTable(env.stdout, []string{"CLIENT_ID", "NAME", "TYPE", "REDIRECT_URIS"}, rows)
+	}
+	return 0
+}
+
+func clientsDelete(ctx context.Context, env *environment, args []string) int {
+	f := newFlags("clients delete", env)
+	a := addAdminFlags(f)
+	if code := f.parse(env, args); code >= 0 {
+		return code
+	}
+	if len(f.args()) != 1 {
+		return env.fail(errors.New("usage: latchkey clients delete CLIENT_ID"))
+	}
+	svc, done, err := a.service(ctx)
+	if err != nil {
+		return env.fail(err)
+	}
+	defer done()
+	if err := svc.DeleteClient(ctx, f.args()[0]); err != nil {
+		return env.fail(err)
+	}
+	if *a.json {
+		printJSON(env.stdout, map[string]any{"deleted": f.args()[0]})
+	} else {
+		fmt.Fprintf(env.stdout, "deleted client %s with its tokens\n", f.args()[0])
+	}
+	return 0
+}

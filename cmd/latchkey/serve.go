@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/latchkey-id/latchkey/internal/validate"
+	"github.com/latchkey-id/latchkey/server"
+)
+
+func serveCmd(ctx context.Context, env *environment, args []string) int {
+	f := newFlags("serve", env)
+	db := addDBFlags(f)
+	issuer := f.String("issuer", "http://localhost:8080", "public URL of this OpenID provider (tokens carry it byte for byte)")
+	listen := f.String("listen", ":8080", "address to listen on")
+	masterKey := f.String("master-key", "", "32 random bytes in base64 that seal the signing keys; generated beside the embedded store when empty, required with PostgreSQL")
+	f.secret("master-key")
+	logFormat := f.String("log-format", "text", "log format: text or json")
+	logLevel := f.String("log-level", "info", "log level: debug, info, warn or error")
+	rpName := f.String("rp-name", "Latchkey", "name authenticators show when a passkey is created")
+	var origins list
+	f.Var(&origins, "webauthn-origin", "a further origin allowed to run passkey ceremonies (repeatable)")
+	if code := f.parse(env, args); code >= 0 {
+		return code
+	}
+	logger, err := newLogger(env, *logFormat, *logLevel)
+	if err != nil {
+		return env.fail(err)
+	}
+	if err := checkIssuer(*issuer, logger); err != nil {
+		return env.fail(err)
+	}
+
+	// A given or required key is checked before any connection is made;
+	// the embedded store's key file is read once the data directory is
+	// known to be usable.
+	if err := db.checkMasterKey(*masterKey); err != nil {
+		return env.fail(err)
+	}
+	st, err := db.open(ctx)
+	if err != nil {
+		return env.fail(err)
+	}
+	defer st.Close()
+	key, source, err := db.masterKey(*masterKey)
+	if err != nil {
+		return env.fail(err)
+	}
+	logger.Info("store ready", slog.String("store", storeName(db)), slog.String("master_key", source))
+
+	srv, err := server.New(ctx, server.Config{
+		Issuer:       *issuer,
+		MasterKey:    key,
+		Store:        st,
+		Logger:       logger,
+		RPName:       *rpName,
+		ExtraOrigins: origins,
+	})
+	if err != nil {
+		return env.fail(err)
+	}
+	if link, ok, err := srv.Admin.SetupLink(ctx); err != nil {
+		return env.fail(err)
+	} else if ok {
+		logger.Warn("no users yet: open this one-time link to create the first administrator's passkey", slog.String("setup_url", link))
+	}
+
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return env.fail(fmt.Errorf("listen on %s: %w", *listen, err))
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	go srv.RunJanitor(ctx, 5*time.Minute)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	logger.Info("latchkey is serving", slog.String("issuer", *issuer), slog.String("listen", ln.Addr().String()))
+
+	select {
+	case err := <-errc:
+		return env.fail(err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return env.fail(err)
+	}
+	return 0
+}
+
+// checkIssuer refuses an issuer that is not a clean absolute URL and warns
+// about plain http anywhere but on this machine.
+func checkIssuer(issuer string, logger *slog.Logger) error {
+	u, err := url.Parse(issuer)
+	if err != nil || !u.IsAbs() || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("--issuer %q must be an absolute http(s) URL without query or fragment", issuer)
+	}
+	if u.Scheme == "http" && !validate.IsLoopbackHost(u.Hostname()) {
+		logger.Warn("the issuer uses plain http on a host that is not loopback: passkeys and tokens need https in production", slog.String("issuer", issuer))
+	}
+	return nil
+}
+
+func storeName(db *dbFlags) string {
+	if db.postgres() {
+		return "postgresql"
+	}
+	return "sqlite " + db.sqlitePath()
+}

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/latchkey-id/latchkey/admin"
+	"github.com/latchkey-id/latchkey/storage"
+)
+
+func usersCmd(ctx context.Context, env *environment, args []string) int {
+	return subcommand(env, "users", args, map[string]func([]string) int{
+		"create": func(args []string) int { return usersCreate(ctx, env, args) },
+		"list":   func(args []string) int { return usersList(ctx, env, args) },
+		"delete": func(args []string) int { return usersDelete(ctx, env, args) },
+	})
+}
+
+// adminFlags are the flags of every administrative command.
+type adminFlags struct {
+	db     *dbFlags
+	issuer *string
+	json   *bool
+}
+
+func addAdminFlags(f *flags) adminFlags {
+	return adminFlags{
+		db:     addDBFlags(f),
+		issuer: f.String("issuer", "http://localhost:8080", "public URL of the provider (links are built under it)"),
+		json:   f.Bool("json", false, "print the result as one JSON object"),
+	}
+}
+
+func (a adminFlags) service(ctx context.Context) (*admin.Service, func(), error) {
+	st, err := a.db.open(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &admin.Service{Store: st, Issuer: *a.issuer}, func() { st.Close() }, nil
+}
+
+type userJSON struct {
+	ID            string `json:"id"`
+	Email         string `json:"email"`
+	Name          string `json:"name"`
+	EmailVerified bool   `json:"email_verified"`
+	Admin         bool   `json:"admin"`
+	CreatedAt     string `json:"created_at"`
+	EnrollmentURL string `json:"enrollment_url,omitempty"`
+}
+
+func toUserJSON(u storage.User) userJSON {
+	return userJSON{ID: u.ID, Email: u.Email, Name: u.Name, EmailVerified: u.EmailVerified, Admin: u.Admin, CreatedAt: rfc3339(u.CreatedAt)}
+}
+
+func usersCreate(ctx context.Context, env *environment, args []string) int {
+	f := newFlags("users create", env)
+	a := addAdminFlags(f)
+	email := f.String("email", "", "the person's email (required)")
+	name := f.String("name", "", "the person's name (required)")
+	isAdmin := f.Bool("admin", false, "make the person an administrator")
+	unverified := f.Bool("email-unverified", false, "mark the email as not verified (email_verified=false)")
+	if code := f.parse(env, args); code >= 0 {
+		return code
+	}
+	svc, done, err := a.service(ctx)
+	if err != nil {
+		return env.fail(err)
+	}
+	defer done()
+	created, err := svc.CreateUser(ctx, admin.NewUser{Email: *email, Name: *name, Admin: *isAdmin, EmailUnverified: *unverified})
+	if err != nil {
+		return env.fail(err)
+	}
+	out := toUserJSON(created.User)
+	out.EnrollmentURL = created.EnrollmentURL
+	if *a.json {
+		printJSON(env.stdout, out)
+	} else {
+		fmt.Fprintf(env.stdout, "created user %s (%s)\nsend them this one-time link to create their passkey:\n%s\n", out.ID, out.Email, out.EnrollmentURL)
+	}
+	return 0
+}
+
+func usersList(ctx context.Context, env *environment, args []string) int {
+	f := newFlags("users list", env)
+	a := addAdminFlags(f)
+	if code := f.parse(env, args); code >= 0 {
+		return code
+	}
+	svc, done, err := a.service(ctx)
+	if err != nil {
+		return env.fail(err)
+	}
+	defer done()
+	users, err := svc.ListUsers(ctx)
+	if err != nil {
+		return env.fail(err)
+	}
+	out := make([]userJSON, 0, len(users))
+	rows := make([][]string, 0, len(users))
+	for _, u := range users {
+		j := toUserJSON(u)
+		out = append(out, j)
+		rows = append(rows, []string{j.ID, j.Email, j.Name, fmt.Sprint(j.Admin), j.CreatedAt})
+	}
+	if *a.json {
+		printJSON(env.stdout, map[string]any{"users": out})
+	} else {
+		printTable(env.stdout, []string{"ID", "EMAIL", "NAME", "ADMIN", "CREATED"}, rows)
+	}
+	return 0
+}
+
+func usersDelete(ctx context.Context, env *environment, args []string) int {
+	f := newFlags("users delete", env)
+	a := addAdminFlags(f)
+	if code := f.parse(env, args); code >= 0 {
+		return code
+	}
+	if len(f.args()) != 1 {
+		return env.fail(errors.New("usage: latchkey users delete ID|EMAIL"))
+	}
+	svc, done, err := a.service(ctx)
+	if err != nil {
+		return env.fail(err)
+	}
+	defer done()
+	u, err := svc.DeleteUser(ctx, f.args()[0])
+	if err != nil {
+		return env.fail(err)
+	}
+	if *a.json {
+		printJSON(env.stdout, map[string]any{"deleted": u.ID, "email": u.Email})
+	} else {
+		fmt.Fprintf(env.stdout, "deleted user %s (%s) with their passkeys, sessions and tokens\n", u.ID, u.Email)
+	}
+	return 0
+}

@@ -1,0 +1,175 @@
+package login
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	cdpwebauthn "github.com/chromedp/cdproto/webauthn"
+	"github.com/chromedp/chromedp"
+
+	"github.com/latchkey-id/latchkey/internal/testenv"
+	"github.com/latchkey-id/latchkey/storage"
+)
+
+// TestBrowser drives the real pages in Debian's Chromium with the DevTools
+// virtual authenticator (CTAP 2.1, internal transport, resident keys, user
+// verification): enrollment through the setup link, a sign-in, a cancelled
+// ceremony and its retry, and "Return to the app".
+func TestBrowser(t *testing.T) {
+	t.Parallel()
+	chromium := testenv.Chromium(t)
+	ts := newTestServer(t)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+	defer cancel()
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium),
+		chromedp.DisableGPU,
+		// The test network refuses Google's hosts; stop Chromium asking.
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-sync", true),
+	)...)
+	defer cancelAlloc()
+	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
+	defer cancelBrowser()
+
+	// The WebAuthn domain applies per tab: open the tab, then enable it there.
+	must(t, chromedp.Do(browserCtx, chromedp.Navigate("about:blank")))
+	// Every page records CSP violations and script errors, which the test
+	// reads before leaving it: the pages must work under their own CSP.
+	if _, err := chromedp.Call(browserCtx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `
+		window.__problems = [];
+		document.addEventListener("securitypolicyviolation", (e) => window.__problems.push("CSP " + e.violatedDirective + " " + e.blockedURI));
+		window.addEventListener("error", (e) => window.__problems.push("error " + e.message));
+		window.addEventListener("unhandledrejection", (e) => window.__problems.push("rejection " + e.reason));
+	`}); err != nil {
+		t.Fatalf("install problem recorder: %v", err)
+	}
+	noProblems := func(where string) {
+		t.Helper()
+		problems, err := chromedp.Run(browserCtx, chromedp.Evaluate[[]string](`window.__problems`))
+		if err != nil || len(problems) != 0 {
+			t.Fatalf("%s: problems %v %v", where, problems, err)
+		}
+	}
+	if _, err := chromedp.Call(browserCtx, cdpwebauthn.Enable, cdpwebauthn.EnableParams{}); err != nil {
+		t.Fatalf("WebAuthn.enable: %v", err)
+	}
+	added, err := chromedp.Call(browserCtx, cdpwebauthn.AddVirtualAuthenticator, cdpwebauthn.AddVirtualAuthenticatorParams{
+		Options: &cdpwebauthn.VirtualAuthenticatorOptions{
+			Protocol:            cdpwebauthn.AuthenticatorProtocolCtap2,
+			Ctap2version:        cdpwebauthn.Ctap2versionCtap21,
+			Transport:           cdpwebauthn.AuthenticatorTransportInternal,
+			HasResidentKey:      true,
+			HasUserVerification: true,
+			IsUserVerified:      true,
+			// A plain bool in cdproto: left false, every ceremony hangs.
+			AutomaticPresenceSimulation: true,
+		},
+	})
+	if err != nil {
+		t.Fatalf("add virtual authenticator: %v", err)
+	}
+	authenticator := added.AuthenticatorID
+	setUserVerified := func(ok bool) {
+		t.Helper()
+		if _, err := chromedp.Call(browserCtx, cdpwebauthn.SetUserVerified, cdpwebauthn.SetUserVerifiedParams{AuthenticatorID: authenticator, IsUserVerified: ok}); err != nil {
+			t.Fatalf("set user verified: %v", err)
+		}
+	}
+	// The buttons are found by their visible text, which proves they are
+	// real <button> elements saying "passkey" (DESIGN.md).
+	button := func(text string) string { return `//button[normalize-space()="` + text + `"]` }
+
+	// 1. The setup link: name, email, "Create a passkey", success.
+	must(t, chromedp.Do(browserCtx,
+		chromedp.Navigate(ts.base+"/enroll/"+ts.setupLink()),
+		chromedp.SendKeys(chromedp.ID("name"), "Ada Lovelace"),
+		chromedp.SendKeys(chromedp.ID("email"), "ada@example.com"),
+		chromedp.Click(button("Create a passkey")),
+		chromedp.WaitVisible(`//h1[normalize-space()="Your passkey is ready"]`),
+	))
+	noProblems("enrollment page")
+	admin, err := ts.store.UserByEmail(ts.ctx(), "ada@example.com")
+	if err != nil || !admin.Admin {
+		t.Fatalf("the setup page created no admin: %+v %v", admin, err)
+	}
+	passkeys, err := ts.store.PasskeysByUser(ts.ctx(), admin.ID)
+	if err != nil || len(passkeys) != 1 {
+		t.Fatalf("passkeys = %v %v", passkeys, err)
+	}
+	creds, err := chromedp.Call(browserCtx, cdpwebauthn.GetCredentials, cdpwebauthn.GetCredentialsParams{AuthenticatorID: authenticator})
+	if err != nil || len(creds.Credentials) != 1 || !creds.Credentials[0].IsResidentCredential {
+		t.Fatalf("authenticator credentials = %+v %v", creds, err)
+	}
+
+	// 2. A sign-in: one click, back at the OP's callback, request done.
+	ar := ts.newAuthRequest()
+	must(t, chromedp.Do(browserCtx,
+		chromedp.Navigate(ts.base+"/login?authRequestID="+ar.ID),
+		chromedp.Click(button("Sign in with a passkey")),
+		chromedp.WaitVisible(chromedp.ID("callback")),
+	))
+	wantLocation(t, browserCtx, ts.handler.CallbackURL(ar.ID))
+	if got := ts.authRequest(ar.ID); !got.Done || got.UserID != admin.ID || got.SessionID == "" {
+		t.Fatalf("request after the browser sign-in = %+v", got)
+	}
+
+	// 3. A ceremony that fails (user verification refused, as when a
+	// person cancels): the page says so, the button stays usable, and a
+	// retry signs in.
+	ar = ts.newAuthRequest(func(a *storage.AuthRequest) { a.Prompt = []string{"login"} })
+	setUserVerified(false)
+	must(t, chromedp.Do(browserCtx,
+		chromedp.Navigate(ts.base+"/login?authRequestID="+ar.ID),
+		chromedp.Click(button("Sign in with a passkey")),
+		chromedp.WaitVisible(chromedp.ID("error")),
+		chromedp.WaitEnabled(chromedp.ID("signin")),
+	))
+	message, err := chromedp.Run(browserCtx, chromedp.Text(chromedp.ID("error")))
+	if err != nil || !strings.Contains(message, "cancelled or timed out") {
+		t.Fatalf("error message = %q %v", message, err)
+	}
+	noProblems("sign-in page after a failed ceremony")
+	if got := ts.authRequest(ar.ID); got.Done || got.Error != "" {
+		t.Fatalf("a failed ceremony changed the request: %+v", got)
+	}
+	setUserVerified(true)
+	must(t, chromedp.Do(browserCtx,
+		chromedp.Click(button("Sign in with a passkey")),
+		chromedp.WaitVisible(chromedp.ID("callback")),
+	))
+	if got := ts.authRequest(ar.ID); !got.Done || got.UserID != admin.ID {
+		t.Fatalf("request after the retry = %+v", got)
+	}
+
+	// 4. "Return to Acme Wiki": the app gets access_denied.
+	ar = ts.newAuthRequest(func(a *storage.AuthRequest) { a.Prompt = []string{"login"} })
+	must(t, chromedp.Do(browserCtx,
+		chromedp.Navigate(ts.base+"/login?authRequestID="+ar.ID),
+		chromedp.Click(button("Return to Acme Wiki")),
+		chromedp.WaitVisible(chromedp.ID("callback")),
+	))
+	if got := ts.authRequest(ar.ID); got.Error != "access_denied" || got.Done {
+		t.Fatalf("request after cancel = %+v", got)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func wantLocation(t *testing.T, ctx context.Context, want string) {
+	t.Helper()
+	got, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil || got != want {
+		t.Fatalf("location = %q %v, want %q", got, err, want)
+	}
+}

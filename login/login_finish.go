@@ -1,0 +1,167 @@
+package login
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/go-webauthn/webauthn/protocol"
+	"github.com/go-webauthn/webauthn/webauthn"
+
+	"github.com/latchkey-id/latchkey/internal/httpx"
+	"github.com/latchkey-id/latchkey/internal/secrets"
+	"github.com/latchkey-id/latchkey/storage"
+)
+
+type loginFinishRequest struct {
+	AuthRequestID string          `json:"auth_request_id"`
+	Credential    json.RawMessage `json:"credential"`
+}
+
+type redirectResponse struct {
+	RedirectTo string `json:"redirect_to"`
+}
+
+// loginFinish serves POST /login/passkey/finish: it verifies the assertion
+// (WebAuthn §7.2), and on success records the sign-in in one store call
+// (passkey use, new session, completed authorization request) and answers
+// {"redirect_to": CallbackURL(id)}.
+func (h *Handler) loginFinish(w http.ResponseWriter, r *http.Request) error {
+	// The ceremony goes first and goes whatever happens next: one
+	// challenge, one attempt (WebAuthn §13.4.3).
+	cer, data, err := h.consumeCeremony(w, r, kindLogin)
+	if err != nil {
+		return err
+	}
+	req, parsed, err := decodeLoginFinish(w, r)
+	if err != nil {
+		return err
+	}
+	if !sameID(cer.AuthRequestID, req.AuthRequestID) {
+		h.securityEvent(r, "ceremony.other_auth_request")
+		return errCeremonyExpired.WithCause(errors.New("ceremony belongs to another auth request"))
+	}
+
+	user, passkeys, cred, err := h.verifyAssertion(r, cer, data, parsed)
+	if err != nil {
+		return err
+	}
+	stored, ok := findPasskey(passkeys, cred.ID)
+	if !ok {
+		return httpx.Internal(errors.New("verified credential missing from the user's passkeys"))
+	}
+	// WebAuthn §7.2 (the signCount step) and §6.1.1 leave a signature
+	// counter that did not grow to the relying party's policy; ours refuses
+	// it (DESIGN.md), since it suggests a cloned authenticator. Synced
+	// passkeys keep 0 and pass.
+	if cred.Authenticator.CloneWarning {
+		h.securityEvent(r, "passkey.counter_regression", "user_id", user.ID, "passkey_id", stored.ID,
+			"stored_count", stored.SignCount, "presented_count", parsed.Response.AuthenticatorData.Counter)
+		return errInvalidCredential.WithCause(errors.New("sign counter did not increase"))
+	}
+
+	now := h.now()
+	token := secrets.Token()
+	sess := storage.Session{
+		ID:        secrets.ID(),
+		TokenHash: secrets.Hash(token),
+		UserID:    user.ID,
+		AuthTime:  now,
+		AMR:       amrOf(cred, parsed),
+		IP:        httpx.ClientIP(r),
+		UserAgent: cleanText(r.UserAgent(), 512),
+		CreatedAt: now,
+		ExpiresAt: now.Add(h.sessionLifetime()),
+	}
+	previous, err := h.session(r)
+	if err != nil {
+		return httpx.Internal(err)
+	}
+	err = h.Store.RecordSignIn(r.Context(), storage.SignIn{
+		PasskeyID: stored.ID,
+		Use: storage.PasskeyUse{
+			SignCount:    cred.Authenticator.SignCount,
+			CloneWarning: cred.Authenticator.CloneWarning,
+			BackupState:  cred.Flags.BackupState,
+			UserVerified: cred.Flags.UserVerified,
+			UsedAt:       now,
+		},
+		Session:       sess,
+		AuthRequestID: req.AuthRequestID,
+	})
+	if errors.Is(err, storage.ErrNotFound) {
+		return errSignInExpired.WithCause(err)
+	}
+	if err != nil {
+		return httpx.Internal(fmt.Errorf("record sign-in: %w", err))
+	}
+	// A sign-in always gets a new session and a new cookie value, and the
+	// browser's old session ends: nothing set before the ceremony (session
+	// fixation) survives it.
+	if previous.ID != "" {
+		if err := h.Store.DeleteSession(r.Context(), previous.ID); err != nil {
+			httpx.Logger(r.Context(), h.logger()).Error("delete previous session", "error", err)
+		}
+	}
+	h.setCookie(w, sessionCookie, token, h.sessionLifetime())
+	httpx.WriteJSON(w, http.StatusOK, redirectResponse{RedirectTo: h.CallbackURL(req.AuthRequestID)})
+	return nil
+}
+
+// decodeLoginFinish reads the finish body and parses its credential. All of
+// it is outside input; every failure is a 4xx *httpx.Error.
+func decodeLoginFinish(w http.ResponseWriter, r *http.Request) (loginFinishRequest, *protocol.ParsedCredentialAssertionData, error) {
+	var req loginFinishRequest
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		return req, nil, err
+	}
+	if !validID(req.AuthRequestID) {
+		return req, nil, errMissingRequestID
+	}
+	if len(req.Credential) == 0 || string(req.Credential) == "null" {
+		return req, nil, errMissingCredential
+	}
+	parsed, err := protocol.ParseCredentialRequestResponseBytes(req.Credential)
+	if err != nil {
+		return req, nil, errMalformedCredential.WithCause(err)
+	}
+	return req, parsed, nil
+}
+
+// amrOf lists the authentication methods of this sign-in (RFC 8176 §2):
+// "swk" for a synced (backup-eligible) passkey, else "hwk" for a key bound
+// to hardware; "user" for the presence test every assertion carries; and
+// "mfa" when this assertion verified the user (biometric or PIN on top of
+// possession of the key).
+func amrOf(cred *webauthn.Credential, parsed *protocol.ParsedCredentialAssertionData) []string {
+	amr := []string{"hwk", "user"}
+	if cred.Flags.BackupEligible {
+		amr[0] = "swk"
+	}
+	if parsed.Response.AuthenticatorData.Flags.HasUserVerified() {
+		amr = append(amr, "mfa")
+	}
+	return amr
+}
+
+// cleanText makes header text fit to store: valid UTF-8 without control
+// characters (PostgreSQL refuses NUL and invalid UTF-8), at most n bytes.
+func cleanText(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		if isControl(r) {
+			return -1
+		}
+		return r
+	}, s)
+	if len(s) <= n {
+		return s
+	}
+	// Cut on a rune boundary so the stored text stays valid UTF-8.
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n]
+}

@@ -1,0 +1,60 @@
+package login
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/latchkey-id/latchkey/internal/httpx"
+	"github.com/latchkey-id/latchkey/internal/secrets"
+	"github.com/latchkey-id/latchkey/storage"
+)
+
+// CurrentSession returns the browser's unexpired session, if it has one.
+// The OP calls it at logout. A store failure counts as no session (and is
+// logged): at worst the person signs in again.
+func (h *Handler) CurrentSession(r *http.Request) (storage.Session, bool) {
+	s, err := h.session(r)
+	if err != nil {
+		httpx.Logger(r.Context(), h.logger()).Error("look up session", "error", err)
+		return storage.Session{}, false
+	}
+	return s, s.ID != ""
+}
+
+// EndSession deletes the browser's session row, if any, and clears the
+// session cookie.
+func (h *Handler) EndSession(w http.ResponseWriter, r *http.Request) error {
+	h.clearCookie(w, sessionCookie)
+	s, err := h.session(r)
+	if err != nil {
+		return err
+	}
+	if s.ID == "" {
+		return nil
+	}
+	if err := h.Store.DeleteSession(r.Context(), s.ID); err != nil {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	return nil
+}
+
+// session returns the browser's unexpired session, the zero Session when it
+// has none, or an error when the store fails.
+func (h *Handler) session(r *http.Request) (storage.Session, error) {
+	token := h.cookieValue(r, sessionCookie)
+	if token == "" {
+		return storage.Session{}, nil
+	}
+	s, err := h.Store.SessionByToken(r.Context(), secrets.Hash(token))
+	if errors.Is(err, storage.ErrNotFound) {
+		return storage.Session{}, nil
+	}
+	if err != nil {
+		return storage.Session{}, fmt.Errorf("session by token: %w", err)
+	}
+	if !h.now().Before(s.ExpiresAt) {
+		return storage.Session{}, nil
+	}
+	return s, nil
+}

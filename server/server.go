@@ -1,0 +1,169 @@
+package server
+
+import (
+	"context"
+	"crypto/hkdf"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/latchkey-id/latchkey/admin"
+	"github.com/latchkey-id/latchkey/internal/httpx"
+	"github.com/latchkey-id/latchkey/keys"
+	"github.com/latchkey-id/latchkey/login"
+	"github.com/latchkey-id/latchkey/op"
+	"github.com/latchkey-id/latchkey/storage"
+)
+
+// Config is everything the server needs; cmd/latchkey fills it from flags.
+type Config struct {
+	// Issuer is the OP's public URL; its host is the WebAuthn RP ID.
+	Issuer string
+	// MasterKey (32 bytes) seals signing keys and derives the other
+	// server secrets; every replica must share it.
+	MasterKey []byte
+	Store     storage.Store
+	Logger    *slog.Logger
+	// Now is the clock; time.Now when nil. Tests move it.
+	Now func() time.Time
+	// RPName is shown by authenticators when a passkey is created.
+	RPName string
+	// ExtraOrigins are further origins allowed to run WebAuthn ceremonies
+	// (e.g. the same OP behind a second hostname).
+	ExtraOrigins []string
+	// SessionLifetime of browser sessions; login's default when zero.
+	SessionLifetime time.Duration
+	// CodeLifetime, AccessTokenLifetime, RefreshTokenLifetime: op's
+	// defaults when zero.
+	CodeLifetime, AccessTokenLifetime, RefreshTokenLifetime time.Duration
+}
+
+// Server is an assembled Latchkey.
+type Server struct {
+	cfg      Config
+	handler  http.Handler
+	Keys     *keys.Manager
+	Provider *op.Provider
+	Admin    *admin.Service
+}
+
+// New builds the server: it makes sure signing keys exist (generating them
+// on first start) and wires the OP and the login pages on one router.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.RPName == "" {
+		cfg.RPName = "Latchkey"
+	}
+	km, err := keys.New(cfg.Store, cfg.MasterKey, keys.Options{Now: cfg.Now})
+	if err != nil {
+		return nil, err
+	}
+	if err := km.Ensure(ctx); err != nil {
+		return nil, err
+	}
+	cryptoKey, err := derive(cfg.MasterKey, "latchkey oidc token encryption")
+	if err != nil {
+		return nil, err
+	}
+	loginSecret, err := derive(cfg.MasterKey, "latchkey login hmac")
+	if err != nil {
+		return nil, err
+	}
+
+	lh := &login.Handler{
+		Store:           cfg.Store,
+		Issuer:          cfg.Issuer,
+		Secret:          loginSecret[:],
+		Logger:          cfg.Logger,
+		Now:             cfg.Now,
+		SessionLifetime: cfg.SessionLifetime,
+	}
+	provider, err := op.New(op.Config{
+		Issuer:               cfg.Issuer,
+		CryptoKey:            cryptoKey,
+		Sessions:             lh,
+		Logger:               cfg.Logger,
+		Now:                  cfg.Now,
+		CodeLifetime:         cfg.CodeLifetime,
+		AccessTokenLifetime:  cfg.AccessTokenLifetime,
+		RefreshTokenLifetime: cfg.RefreshTokenLifetime,
+	}, cfg.Store, km)
+	if err != nil {
+		return nil, err
+	}
+	lh.CallbackURL = provider.CallbackURL
+	if lh.WebAuthn, err = newWebAuthn(cfg); err != nil {
+		return nil, err
+	}
+	if err := lh.Check(); err != nil {
+		return nil, err
+	}
+
+	s := &Server{
+		cfg:      cfg,
+		Keys:     km,
+		Provider: provider,
+		Admin:    &admin.Service{Store: cfg.Store, Issuer: cfg.Issuer, Now: cfg.Now},
+	}
+	r := chi.NewRouter()
+	r.Use(httpx.RequestID, httpx.AccessLog(cfg.Logger), middleware.Recoverer)
+	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	r.Get("/readyz", s.ready)
+	lh.Mount(r)
+	provider.Mount(r)
+	s.handler = r
+	return s, nil
+}
+
+// ServeHTTP serves every endpoint.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// ready answers /readyz: 200 when the store answers and a key is loaded.
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.Provider.Ready(ctx); err != nil {
+		httpx.Logger(r.Context(), s.cfg.Logger).Warn("not ready", slog.Any("error", err))
+		httpx.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// derive makes an independent 32-byte key for one purpose from the master
+// key (HKDF-SHA256, RFC 5869), so no two uses share key material.
+func derive(master []byte, purpose string) ([32]byte, error) {
+	var out [32]byte
+	if len(master) != keys.MasterKeySize {
+		return out, errors.New("master key must be 32 bytes")
+	}
+	k, err := hkdf.Key(sha256.New, master, nil, purpose, 32)
+	if err != nil {
+		return out, err
+	}
+	copy(out[:], k)
+	return out, nil
+}
+
+// issuerOrigin returns scheme://host[:port] of the issuer.
+func issuerOrigin(issuer string) (origin, host string, err error) {
+	u, err := url.Parse(issuer)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return "", "", fmt.Errorf("issuer %q is not an absolute http(s) URL", issuer)
+	}
+	return u.Scheme + "://" + u.Host, u.Hostname(), nil
+}

@@ -1,0 +1,78 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/latchkey-id/latchkey/storage"
+)
+
+const sessionColumns = `id, token_hash, user_id, auth_time, nullif(amr, '{}'), ip, user_agent, created_at, expires_at`
+
+func scanSession(row pgx.Row) (storage.Session, error) {
+	var s storage.Session
+	err := row.Scan(&s.ID, &s.TokenHash, &s.UserID, ts(&s.AuthTime), &s.AMR, &s.IP, &s.UserAgent, ts(&s.CreatedAt), ts(&s.ExpiresAt))
+	return s, err
+}
+
+// recordSignIn is RecordSignIn's one statement. Each step selects from the
+// one before, so a step that matches nothing stops everything after it:
+//
+//   - pk locks the passkey, which must be the session user's, so that it
+//     cannot vanish between the steps below;
+//   - req completes the auth request ($6, NULL when none is asked for) under
+//     the guards of CompleteAuthRequest;
+//   - used writes the passkey's use, only if req succeeded or none was asked;
+//   - the final INSERT creates the session, only if used wrote.
+//
+// So the session exists exactly when everything was written: the statement
+// inserts one row on success and none otherwise, and a failing insert (a
+// taken session id or token hash) fails the whole statement.
+const recordSignIn = `WITH pk AS (
+	SELECT id FROM passkeys WHERE id = $1 AND user_id = $2 FOR UPDATE
+), req AS (
+	UPDATE auth_requests SET user_id = $2, auth_time = $3, amr = $4, session_id = $5, done = true
+	WHERE id = $6 AND NOT done AND error = '' AND expires_at > $7 AND EXISTS (SELECT 1 FROM pk)
+	RETURNING id
+), used AS (
+	UPDATE passkeys p SET sign_count = $8, clone_warning = $9, backup_state = $10, user_verified = $11, last_used_at = $12
+	FROM pk WHERE p.id = pk.id AND ($6::text IS NULL OR EXISTS (SELECT 1 FROM req))
+	RETURNING p.id
+)
+INSERT INTO sessions (id, token_hash, user_id, auth_time, amr, ip, user_agent, created_at, expires_at)
+SELECT $5::text, $13::bytea, $2::text, $3::timestamptz, $4::text[], $14::text, $15::text, $16::timestamptz, $17::timestamptz
+FROM used`
+
+// RecordSignIn writes one successful sign-in — the passkey's use, the new
+// session and, if asked, the completion of the authorization request — in
+// one statement. When the request cannot be completed, or the passkey is
+// not the session user's, it writes nothing and returns ErrNotFound.
+func (s *Store) RecordSignIn(ctx context.Context, in storage.SignIn) error {
+	const op = "record sign-in"
+	se, use := in.Session, in.Use
+	tag, err := s.pool.Exec(ctx, recordSignIn,
+		in.PasskeyID, se.UserID, se.AuthTime, list(se.AMR), se.ID, optional(in.AuthRequestID), s.now(),
+		int64(use.SignCount), use.CloneWarning, use.BackupState, use.UserVerified, optionalTime(use.UsedAt),
+		se.TokenHash, se.IP, se.UserAgent, se.CreatedAt, se.ExpiresAt)
+	if err != nil {
+		return wrap(op, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return notFound(op)
+	}
+	return nil
+}
+
+// SessionByToken returns the unexpired session with this token hash.
+func (s *Store) SessionByToken(ctx context.Context, tokenHash []byte) (storage.Session, error) {
+	se, err := scanSession(s.pool.QueryRow(ctx, `SELECT `+sessionColumns+` FROM sessions
+		WHERE token_hash = $1 AND expires_at > $2`, tokenHash, s.now()))
+	return se, wrap("session by token", err)
+}
+
+// DeleteSession ends a session; an unknown id is not an error.
+func (s *Store) DeleteSession(ctx context.Context, id string) error {
+	_, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE id = $1`, id)
+	return wrap("delete session", err)
+}

@@ -1,0 +1,160 @@
+package storage
+
+import (
+	"context"
+	"time"
+)
+
+// Store is everything Latchkey keeps. See the package doc for the rules
+// every method keeps (one transaction each, atomic single use, expiry, UTC).
+type Store interface {
+	// Users.
+
+	// CreateUser adds a user and, when invite is not nil, its enrollment
+	// link, in one transaction. A taken email or WebAuthn id is ErrAlreadyExists.
+	CreateUser(ctx context.Context, u User, invite *Enrollment) error
+	User(ctx context.Context, id string) (User, error)
+	UserByEmail(ctx context.Context, email string) (User, error)
+	UserByWebAuthnID(ctx context.Context, webauthnID []byte) (User, error)
+	// ListUsers returns all users, oldest first.
+	ListUsers(ctx context.Context) ([]User, error)
+	CountUsers(ctx context.Context) (int, error)
+	// DeleteUser removes the user with everything that belongs to them:
+	// passkeys, sessions, enrollments, ceremonies, auth requests and tokens.
+	DeleteUser(ctx context.Context, id string) error
+
+	// Passkeys.
+
+	// PasskeysByUser returns the user's passkeys, oldest first (none is not an error).
+	PasskeysByUser(ctx context.Context, userID string) ([]Passkey, error)
+	PasskeyByCredentialID(ctx context.Context, credentialID []byte) (Passkey, error)
+
+	// WebAuthn ceremonies.
+
+	// CreateCeremony stores a ceremony; a taken hash is ErrAlreadyExists.
+	CreateCeremony(ctx context.Context, c Ceremony) error
+	// ConsumeCeremony deletes and returns the unexpired ceremony with this
+	// hash. Of concurrent callers exactly one gets it; the rest get ErrNotFound.
+	ConsumeCeremony(ctx context.Context, hash []byte) (Ceremony, error)
+
+	// Enrollment links.
+
+	CreateEnrollment(ctx context.Context, e Enrollment) error
+	// Enrollment returns the unexpired, unused enrollment with this token hash.
+	Enrollment(ctx context.Context, tokenHash []byte) (Enrollment, error)
+	// FinishEnrollment consumes the enrollment and stores its first passkey
+	// in one transaction. For an enrollment without a user (the setup
+	// link), newUser is created first, p.UserID must be its id, and every
+	// other enrollment without a user is deleted with it; otherwise newUser
+	// must be nil and p.UserID must be the enrollment's user (else
+	// ErrConflict). A used, expired or unknown token is ErrNotFound; a
+	// taken credential id or email is ErrAlreadyExists and consumes nothing.
+	// Of concurrent callers with one token exactly one succeeds.
+	FinishEnrollment(ctx context.Context, tokenHash []byte, newUser *User, p Passkey) error
+
+	// Clients.
+
+	// CreateClient adds a client; a taken id is ErrAlreadyExists.
+	CreateClient(ctx context.Context, c Client) error
+	Client(ctx context.Context, id string) (Client, error)
+	// ListClients returns all clients, oldest first.
+	ListClients(ctx context.Context) ([]Client, error)
+	// DeleteClient removes the client with its auth requests and tokens.
+	DeleteClient(ctx context.Context, id string) error
+
+	// Authorization requests and codes.
+
+	CreateAuthRequest(ctx context.Context, a AuthRequest) error
+	// AuthRequest returns the unexpired authorization request with this id.
+	AuthRequest(ctx context.Context, id string) (AuthRequest, error)
+	// CompleteAuthRequest records a sign-in on an unexpired request that is
+	// neither done nor failed, and returns it; otherwise ErrNotFound.
+	CompleteAuthRequest(ctx context.Context, id string, c Completion) (AuthRequest, error)
+	// FailAuthRequest records an OAuth error on an unexpired request that is
+	// neither done nor failed; otherwise ErrNotFound.
+	FailAuthRequest(ctx context.Context, id, errorCode, description string) error
+	DeleteAuthRequest(ctx context.Context, id string) error
+	// SaveAuthCode stores the one code of a completed authorization request.
+	// A request that already has a code is ErrAlreadyExists; an unknown,
+	// expired or unfinished request is ErrNotFound.
+	SaveAuthCode(ctx context.Context, c AuthCode) error
+	// AuthCode returns the code with this hash together with its request.
+	// An unused code past its expiry is ErrNotFound. A used code is
+	// returned (UsedAt set, and the request if it still exists) until
+	// DeleteExpired removes it, so that the caller can recognise a replay
+	// and revoke the tokens of its grant (FamilyID = AuthRequestID).
+	AuthCode(ctx context.Context, hash []byte) (AuthCode, AuthRequest, error)
+
+	// Tokens.
+
+	// RedeemCode marks the unused, unexpired code as used and stores the
+	// tokens issued for it, in one transaction; otherwise ErrNotFound and
+	// nothing is written. Of concurrent callers exactly one succeeds.
+	RedeemCode(ctx context.Context, codeHash []byte, at AccessToken, rt *RefreshToken) error
+	// RotateRefreshToken marks the unrotated, unexpired refresh token with
+	// oldHash as rotated and stores its successors, in one transaction;
+	// otherwise ErrNotFound and nothing is written. Of concurrent callers
+	// exactly one succeeds.
+	RotateRefreshToken(ctx context.Context, oldHash []byte, at AccessToken, rt RefreshToken) error
+	// AccessToken returns the unexpired, unrevoked access token with this id.
+	AccessToken(ctx context.Context, id string) (AccessToken, error)
+	// RefreshToken returns the unexpired refresh token with this hash,
+	// rotated ones included (RotatedAt set).
+	RefreshToken(ctx context.Context, hash []byte) (RefreshToken, error)
+	// RevokeAccessToken removes one access token; an unknown id is not an error.
+	RevokeAccessToken(ctx context.Context, id string) error
+	// RevokeFamily removes every access and refresh token of one grant.
+	RevokeFamily(ctx context.Context, familyID string) error
+
+	// Browser sessions.
+
+	// RecordSignIn writes one successful sign-in in one transaction: the
+	// passkey's use, a new session and, if asked, the completion of an
+	// authorization request. If the request cannot be completed (see
+	// CompleteAuthRequest) it returns ErrNotFound and writes nothing.
+	RecordSignIn(ctx context.Context, s SignIn) error
+	// SessionByToken returns the unexpired session with this token hash.
+	SessionByToken(ctx context.Context, tokenHash []byte) (Session, error)
+	// DeleteSession ends a session; an unknown id is not an error.
+	DeleteSession(ctx context.Context, id string) error
+
+	// Signing keys.
+
+	// SigningKeys returns every key not past its ExpiresAt, newest first.
+	SigningKeys(ctx context.Context) ([]SigningKey, error)
+	// AddSigningKey stores a new active key. If an active key of the same
+	// algorithm exists it returns ErrConflict and stores nothing, so that
+	// replicas starting together agree on one key.
+	AddSigningKey(ctx context.Context, k SigningKey) error
+	// RotateSigningKey retires the active key retireID (published until
+	// retireUntil) and makes next the active key of its algorithm, in one
+	// transaction. If retireID is no longer active it returns ErrConflict:
+	// another replica rotated first.
+	RotateSigningKey(ctx context.Context, retireID string, retireUntil time.Time, next SigningKey) error
+
+	// Upkeep.
+
+	// DeleteExpired removes rows past their expiry and returns how many it
+	// removed. Codes, used or not, are kept for an hour past their expiry so
+	// that a late replay is still recognised; rotated refresh tokens are
+	// kept until their own expiry for the same reason.
+	DeleteExpired(ctx context.Context) (int64, error)
+	// Ping checks that the database answers.
+	Ping(ctx context.Context) error
+	// Close releases the connections.
+	Close() error
+}
+
+// Options are the settings every backend takes.
+type Options struct {
+	// Now is the clock that decides expiry; time.Now when nil.
+	Now func() time.Time
+}
+
+// Clock returns o.Now, or time.Now when it is not set.
+func (o Options) Clock() func() time.Time {
+	if o.Now != nil {
+		return o.Now
+	}
+	return time.Now
+}
