@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/latchkey-id/latchkey/internal/secrets"
 	"github.com/latchkey-id/latchkey/internal/validate"
@@ -18,7 +19,18 @@ type NewClient struct {
 	// Public marks a client that cannot keep a secret (SPA, native, CLI):
 	// it authenticates with PKCE alone.
 	Public bool
+	// IDTokenAlg is "RS256" (default when empty) or "ES256".
+	IDTokenAlg string
+	// IDTokenClaims also puts profile and email claims in the ID token.
+	IDTokenClaims bool
+	// Consent shows people a consent page before their first sign-in.
+	Consent bool
+	// BackchannelLogoutURI receives logout tokens (OpenID Back-Channel Logout 1.0).
+	BackchannelLogoutURI string
 }
+
+// IDTokenAlgorithms are the ID token signing algorithms a client may choose.
+var IDTokenAlgorithms = []string{"RS256", "ES256"}
 
 // CreatedClient is a registered client and, for a confidential one, its
 // secret — shown once, never stored in clear.
@@ -47,6 +59,20 @@ func (s *Service) CreateClient(ctx context.Context, in NewClient) (CreatedClient
 			problems = append(problems, "post-logout "+err.Error())
 		}
 	}
+	alg := in.IDTokenAlg
+	if alg == "" {
+		alg = IDTokenAlgorithms[0]
+	}
+	if !slices.Contains(IDTokenAlgorithms, alg) {
+		problems = append(problems, fmt.Sprintf("ID token algorithm %q: want one of %v", in.IDTokenAlg, IDTokenAlgorithms))
+	}
+	if in.BackchannelLogoutURI != "" {
+		// OpenID Back-Channel Logout 1.0 §2.2: absolute, no fragment; the
+		// OP calls it server to server, so no private-use scheme.
+		if err := validate.RedirectURI(in.BackchannelLogoutURI, false); err != nil {
+			problems = append(problems, "back-channel logout "+err.Error())
+		}
+	}
 	if problems != nil {
 		return CreatedClient{}, &InvalidError{Problems: problems}
 	}
@@ -56,6 +82,10 @@ func (s *Service) CreateClient(ctx context.Context, in NewClient) (CreatedClient
 		RedirectURIs:           dedupe(in.RedirectURIs),
 		PostLogoutRedirectURIs: dedupe(in.PostLogoutRedirectURIs),
 		Public:                 in.Public,
+		IDTokenAlg:             alg,
+		IDTokenUserinfoClaims:  in.IDTokenClaims,
+		RequireConsent:         in.Consent,
+		BackchannelLogoutURI:   in.BackchannelLogoutURI,
 		CreatedAt:              s.now(),
 	}
 	var secret string

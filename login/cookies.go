@@ -11,6 +11,9 @@ import (
 const (
 	ceremonyCookie = "latchkey_ceremony"
 	sessionCookie  = "latchkey_session"
+	// consentCookie binds the request on the consent page to the session
+	// that signed in for it (see consent.go).
+	consentCookie = "latchkey_consent"
 )
 
 func (h *Handler) cookieName(base string) string {

@@ -32,6 +32,10 @@ var (
 		"Enter a name of 1 to 64 characters, without control characters.")
 	errMissingCredential = httpx.BadRequest("invalid_request",
 		"credential is required.")
+	errNotSignedIn = httpx.Forbidden("login_required",
+		"You are no longer signed in. Go back to the app and try again.")
+	errOtherSession = httpx.Forbidden("wrong_session",
+		"This sign-in was started in another session or by another person. Go back to the app and try again.")
 )
 
 // Page errors: the same shape, shown as an HTML page.

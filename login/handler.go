@@ -67,8 +67,9 @@ func (h *Handler) Check() error {
 	return errors.Join(errs...)
 }
 
-// Mount adds the pages, the JSON endpoints and /static/* to r. It panics
-// when Check fails: a wiring mistake must stop the server at start.
+// Mount adds the pages (sign-in, consent, enrollment, signed out), their
+// JSON endpoints and /static/* to r. It panics when Check fails: a wiring
+// mistake must stop the server at start.
 func (h *Handler) Mount(r chi.Router) {
 	if err := h.Check(); err != nil {
 		panic(err)
@@ -81,6 +82,7 @@ func (h *Handler) Mount(r chi.Router) {
 		r.Get("/login", h.page(rootTop, h.loginPage))
 		r.Get("/enroll/{token}", h.page(rootNested, h.enrollPage))
 		r.Get("/signed-out", h.page(rootTop, h.signedOutPage))
+		r.Get("/consent", h.page(rootTop, h.consentPage))
 
 		r.Group(func(r chi.Router) {
 			// The JSON endpoints already demand Content-Type:
@@ -91,6 +93,8 @@ func (h *Handler) Mount(r chi.Router) {
 			r.Post("/login/passkey/begin", h.api(h.loginBegin))
 			r.Post("/login/passkey/finish", h.api(h.loginFinish))
 			r.Post("/login/cancel", h.api(h.cancel))
+			r.Post("/consent/allow", h.api(h.consentAllow))
+			r.Post("/consent/deny", h.api(h.consentDeny))
 			r.Post("/enroll/{token}/begin", h.api(h.enrollBegin))
 			r.Post("/enroll/{token}/finish", h.api(h.enrollFinish))
 		})

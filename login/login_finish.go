@@ -27,7 +27,9 @@ type redirectResponse struct {
 // loginFinish serves POST /login/passkey/finish: it verifies the assertion
 // (WebAuthn §7.2), and on success records the sign-in in one store call
 // (passkey use, new session, completed authorization request) and answers
-// {"redirect_to": CallbackURL(id)}.
+// {"redirect_to": CallbackURL(id)}. When the client needs the person's
+// consent first, the request stays open and redirect_to is the consent
+// page (or, under prompt=none, the OP with consent_required).
 func (h *Handler) loginFinish(w http.ResponseWriter, r *http.Request) error {
 	// The ceremony goes first and goes whatever happens next: one
 	// challenge, one attempt (WebAuthn §13.4.3).
@@ -62,19 +64,23 @@ func (h *Handler) loginFinish(w http.ResponseWriter, r *http.Request) error {
 		return errInvalidCredential.WithCause(errors.New("sign counter did not increase"))
 	}
 
-	now := h.now()
-	token := secrets.Token()
-	sess := storage.Session{
-		ID:        secrets.ID(),
-		TokenHash: secrets.Hash(token),
-		UserID:    user.ID,
-		AuthTime:  now,
-		AMR:       amrOf(cred, parsed),
-		IP:        httpx.ClientIP(r),
-		UserAgent: cleanText(r.UserAgent(), 512),
-		CreatedAt: now,
-		ExpiresAt: now.Add(h.sessionLifetime()),
+	// Consent is decided before anything is written: a request that needs
+	// it is not completed by the sign-in, which then only creates the
+	// session that the consent page works from.
+	ar, err := h.openAuthRequest(r.Context(), req.AuthRequestID)
+	if err != nil {
+		return expiredOr(errSignInExpired, err)
 	}
+	step, err := h.consentFor(r.Context(), ar, user.ID)
+	if err != nil {
+		return expiredOr(errSignInExpired, err)
+	}
+	complete := ""
+	if step == consentNotNeeded {
+		complete = ar.ID
+	}
+
+	sess, token := h.newSession(r, user.ID, amrOf(cred, parsed))
 	previous, err := h.session(r)
 	if err != nil {
 		return httpx.Internal(err)
@@ -86,10 +92,10 @@ func (h *Handler) loginFinish(w http.ResponseWriter, r *http.Request) error {
 			CloneWarning: cred.Authenticator.CloneWarning,
 			BackupState:  cred.Flags.BackupState,
 			UserVerified: cred.Flags.UserVerified,
-			UsedAt:       now,
+			UsedAt:       sess.AuthTime,
 		},
 		Session:       sess,
-		AuthRequestID: req.AuthRequestID,
+		AuthRequestID: complete,
 	})
 	if errors.Is(err, storage.ErrNotFound) {
 		return errSignInExpired.WithCause(err)
@@ -106,8 +112,33 @@ func (h *Handler) loginFinish(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	h.setCookie(w, sessionCookie, token, h.sessionLifetime())
-	httpx.WriteJSON(w, http.StatusOK, redirectResponse{RedirectTo: h.CallbackURL(req.AuthRequestID)})
+
+	to := h.CallbackURL(ar.ID)
+	if step != consentNotNeeded {
+		if to, err = h.awaitConsent(w, r, ar, step, sess); err != nil {
+			return expiredOr(errSignInExpired, err)
+		}
+	}
+	httpx.WriteJSON(w, http.StatusOK, redirectResponse{RedirectTo: to})
 	return nil
+}
+
+// newSession is the session a passkey ceremony that just succeeded creates,
+// and the random cookie value whose hash names it.
+func (h *Handler) newSession(r *http.Request, userID string, amr []string) (storage.Session, string) {
+	now := h.now()
+	token := secrets.Token()
+	return storage.Session{
+		ID:        secrets.ID(),
+		TokenHash: secrets.Hash(token),
+		UserID:    userID,
+		AuthTime:  now,
+		AMR:       amr,
+		IP:        httpx.ClientIP(r),
+		UserAgent: cleanText(r.UserAgent(), 512),
+		CreatedAt: now,
+		ExpiresAt: now.Add(h.sessionLifetime()),
+	}, token
 }
 
 // decodeLoginFinish reads the finish body and parses its credential. All of

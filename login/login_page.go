@@ -56,7 +56,7 @@ func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) error {
 		return httpx.Internal(err)
 	}
 	if sess.ID != "" && !h.reauthenticationRequired(ar, sess) {
-		return h.completeFromSession(w, r, ar.ID, sess)
+		return h.continueFromSession(w, r, ar, sess)
 	}
 	if none {
 		// §3.1.2.6: prompt=none and no usable session → login_required,
@@ -95,6 +95,25 @@ func (h *Handler) reauthenticationRequired(ar storage.AuthRequest, s storage.Ses
 		return true
 	}
 	return ar.HintSubject != "" && !sameID(ar.HintSubject, s.UserID)
+}
+
+// continueFromSession answers the request from the browser's session: at
+// once, or by way of the consent page when the client needs the person's
+// approval (or, under prompt=none, with consent_required).
+func (h *Handler) continueFromSession(w http.ResponseWriter, r *http.Request, ar storage.AuthRequest, s storage.Session) error {
+	step, err := h.consentFor(r.Context(), ar, s.UserID)
+	if err != nil {
+		return expiredOr(pageSignInExpired, err)
+	}
+	if step == consentNotNeeded {
+		return h.completeFromSession(w, r, ar.ID, s)
+	}
+	to, err := h.awaitConsent(w, r, ar, step, s)
+	if err != nil {
+		return expiredOr(pageSignInExpired, err)
+	}
+	http.Redirect(w, r, to, http.StatusFound)
+	return nil
 }
 
 // completeFromSession finishes the request with the session's sign-in (its

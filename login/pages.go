@@ -18,7 +18,7 @@ var templateFiles embed.FS
 var pages = func() map[string]*template.Template {
 	funcs := template.FuncMap{"asset": assetURL}
 	out := map[string]*template.Template{}
-	for _, name := range []string{"login.html", "enroll.html", "error.html", "signed_out.html"} {
+	for _, name := range []string{"login.html", "consent.html", "enroll.html", "error.html", "signed_out.html"} {
 		out[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+name))
 	}
 	return out
@@ -47,7 +47,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 // Roots of our pages: the relative path from a page back to the handler's
 // mount point, so that asset and endpoint URLs work under any prefix.
 const (
-	rootTop    = "./"  // /login, /signed-out
+	rootTop    = "./"  // /login, /consent, /signed-out
 	rootNested = "../" // /enroll/{token}
 )
 

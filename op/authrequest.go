@@ -45,17 +45,11 @@ func (r *authRequest) GetCodeChallenge() *oidc.CodeChallenge {
 	return &oidc.CodeChallenge{Challenge: r.a.CodeChallenge, Method: oidc.CodeChallengeMethod(r.a.CodeChallengeMethod)}
 }
 
-// CreateAuthRequest stores a validated /authorize request. zitadel has
-// checked the client, redirect URI, scopes and id_token_hint; Latchkey adds
-// its PKCE policy: S256 for every client, confidential ones too (RFC 9700
-// §2.1.1). zitadel would accept plain, an unknown method (as plain) and,
-// for confidential clients, no PKCE at all.
+// CreateAuthRequest stores a request that authorize validated. It checks
+// the PKCE policy again, since it is also zitadel's interface.
 func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, hintSubject string) (zop.AuthRequest, error) {
-	if req.CodeChallenge == "" {
-		return nil, oidc.ErrInvalidRequest().WithDescription("code_challenge is required: use PKCE with code_challenge_method=S256 (RFC 7636).")
-	}
-	if req.CodeChallengeMethod != oidc.CodeChallengeMethodS256 {
-		return nil, oidc.ErrInvalidRequest().WithDescription("code_challenge_method must be S256.")
+	if e := checkPKCE(req); e != nil {
+		return nil, e
 	}
 	now := s.now()
 	a := storage.AuthRequest{

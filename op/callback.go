@@ -3,18 +3,16 @@ package op
 import (
 	"net/http"
 
-	"github.com/zitadel/oidc/v3/pkg/oidc"
 	zop "github.com/zitadel/oidc/v3/pkg/op"
 )
 
-// callbackPath is where zitadel expects the login UI to return; Latchkey
-// serves it itself so that a sign-in the login side refused reaches the
-// client as the right OAuth error rather than "interaction_required".
+// callbackPath is where the login side returns a finished sign-in.
 const callbackPath = "/authorize/callback"
 
 // callback answers the client for a finished authorization request: a
-// code when the sign-in succeeded, the recorded error otherwise (RFC 6749
-// §4.1.2, §4.1.2.1).
+// code when the sign-in succeeded (RFC 6749 §4.1.2), the error the login
+// side recorded otherwise (§4.1.2.1), each with state and iss (RFC 9207)
+// in the request's response mode.
 func (p *Provider) callback(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	a, err := p.storage.store.AuthRequest(ctx, r.URL.Query().Get("id"))
@@ -22,43 +20,35 @@ func (p *Provider) callback(w http.ResponseWriter, r *http.Request) {
 		p.errorPage(w, r, http.StatusBadRequest, "This sign-in has expired or is unknown. Go back to the app and start again.")
 		return
 	}
-	req := &authRequest{a: a}
-	serve := func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case a.Error != "":
-			// The request is finished; it must not be answered twice.
-			_ = p.storage.DeleteAuthRequest(r.Context(), a.ID)
-			zop.AuthRequestError(w, r, req, oauthError(a.Error, a.ErrorDescription), p.op)
-		case !a.Done:
-			zop.AuthRequestError(w, r, req, oidc.ErrInteractionRequired().WithDescription("The sign-in is not finished."), p.op)
-		default:
-			zop.AuthResponse(req, p.op, w, r)
+	resp := newAuthResponse(p.cfg.Issuer, a.RedirectURI, a.ResponseMode, a.State)
+	switch {
+	case a.Error != "":
+		// Finished: the request must not be answered twice.
+		_ = p.storage.DeleteAuthRequest(ctx, a.ID)
+		resp.withError(knownError(a.Error), a.ErrorDescription).write(w, r)
+	case !a.Done:
+		resp.withError("interaction_required", "The sign-in is not finished.").write(w, r)
+	default:
+		code, err := zop.CreateAuthRequestCode(ctx, &authRequest{a: a}, p.storage, p.op.Crypto())
+		if err != nil {
+			// The request already has its code (a reload of this page) or
+			// just expired.
+			p.errorPage(w, r, http.StatusBadRequest, "This sign-in was already completed. Go back to the app.")
+			return
 		}
+		resp.params.Set("code", code)
+		resp.write(w, r)
 	}
-	// zitadel's response helpers read the issuer from the context.
-	zop.NewIssuerInterceptor(p.op.IssuerFromRequest).HandlerFunc(serve)(w, r)
 }
 
-// oauthError rebuilds a recorded OAuth error. Codes outside the list a
-// login may record become server_error, so nothing unexpected reaches a
-// client.
-func oauthError(code, description string) *oidc.Error {
-	var e *oidc.Error
+// knownError passes through the error codes the login side may record
+// (RFC 6749 §4.1.2.1, OIDC Core §3.1.2.6); anything else becomes
+// server_error, so nothing unexpected reaches a client.
+func knownError(code string) string {
 	switch code {
-	case "access_denied":
-		e = oidc.ErrAccessDenied()
-	case "login_required":
-		e = oidc.ErrLoginRequired()
-	case "interaction_required":
-		e = oidc.ErrInteractionRequired()
-	case "consent_required":
-		e = &oidc.Error{ErrorType: "consent_required"}
-	case "account_selection_required":
-		e = &oidc.Error{ErrorType: "account_selection_required"}
-	case "invalid_request":
-		e = oidc.ErrInvalidRequest()
-	default:
-		e = oidc.ErrServerError()
+	case "access_denied", "login_required", "interaction_required", "consent_required",
+		"account_selection_required", "invalid_request":
+		return code
 	}
-	return e.WithDescription("%s", description)
+	return "server_error"
 }

@@ -12,7 +12,7 @@ import (
 // supportedClaims are advertised in discovery.
 var supportedClaims = []string{
 	"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "amr", "azp", "at_hash", "c_hash",
-	"name", "preferred_username", "updated_at", "email", "email_verified",
+	"sid", "name", "preferred_username", "updated_at", "email", "email_verified",
 }
 
 // SetUserinfoFromScopes is deprecated in zitadel but still called first;
@@ -30,7 +30,22 @@ func (s *Storage) SetUserinfoFromRequest(ctx context.Context, info *oidc.UserInf
 		return s.notFoundOr(ctx, "get user", err, invalidGrant("The user no longer exists."))
 	}
 	setClaims(info, u, scopes)
+	// sid ties the ID token to the OP session, so back-channel logout
+	// tokens can name it (OpenID Back-Channel Logout 1.0 §2.1).
+	if sid := sessionOf(req); sid != "" {
+		info.AppendClaims("sid", sid)
+	}
 	return nil
+}
+
+func sessionOf(req zop.IDTokenRequest) string {
+	switch r := req.(type) {
+	case *authRequest:
+		return r.a.SessionID
+	case *refreshRequest:
+		return r.rt.SessionID
+	}
+	return ""
 }
 
 // SetUserinfoFromToken answers the userinfo endpoint for an access token.

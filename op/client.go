@@ -73,8 +73,9 @@ func (c *client) RestrictAdditionalAccessTokenScopes() func([]string) []string {
 func (c *client) IsScopeAllowed(string) bool { return false }
 
 // IDTokenUserinfoClaimsAssertion: profile and email claims go to userinfo
-// when an access token is issued (OIDC Core §5.4).
-func (c *client) IDTokenUserinfoClaimsAssertion() bool { return false }
+// when an access token is issued (OIDC Core §5.4), unless the client was
+// registered to get them in the ID token too (many apps read only it).
+func (c *client) IDTokenUserinfoClaimsAssertion() bool { return c.c.IDTokenUserinfoClaims }
 func (c *client) ClockSkew() time.Duration             { return 0 }
 
 // GetClientByClientID returns a registered client. The error text reaches

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"html/template"
 	"net/http"
-	"regexp"
-	"strings"
 )
 
 // errorPageTemplate is the page a person sees when an authorization
@@ -42,54 +40,4 @@ func (p *Provider) errorPage(w http.ResponseWriter, r *http.Request, status int,
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
-}
-
-// withErrorPages turns zitadel's plain-text error answers on the browser
-// endpoints (/authorize, end_session) into Latchkey's error page. zitadel
-// writes an error's full text, parent causes included; only its
-// description, which the library and this package phrase for people, is
-// kept.
-func (p *Provider) withErrorPages(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := &errorCapture{ResponseWriter: w}
-		next.ServeHTTP(rec, r)
-		if rec.captured {
-			p.errorPage(w, r, rec.status, describe(rec.body.String()))
-		}
-	})
-}
-
-var descriptionPattern = regexp.MustCompile(`Description=(.*?)(?: Parent=|$)`)
-
-// describe extracts the description from zitadel's "ErrorType=… Description=…
-// Parent=…" text, or says something generic.
-func describe(body string) string {
-	if m := descriptionPattern.FindStringSubmatch(strings.TrimSpace(body)); m != nil && m[1] != "" {
-		return m[1]
-	}
-	return "The request from the app is not valid."
-}
-
-// errorCapture holds back a plain-text error response so it can be
-// replaced; anything else passes through untouched.
-type errorCapture struct {
-	http.ResponseWriter
-	status   int
-	captured bool
-	body     bytes.Buffer
-}
-
-func (c *errorCapture) WriteHeader(status int) {
-	if status >= 400 && strings.HasPrefix(c.Header().Get("Content-Type"), "text/plain") {
-		c.status, c.captured = status, true
-		return
-	}
-	c.ResponseWriter.WriteHeader(status)
-}
-
-func (c *errorCapture) Write(b []byte) (int, error) {
-	if c.captured {
-		return c.body.Write(b)
-	}
-	return c.ResponseWriter.Write(b)
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/rs/cors"
 	zop "github.com/zitadel/oidc/v3/pkg/op"
 	"golang.org/x/text/language"
 
@@ -50,8 +51,11 @@ type Config struct {
 	// SignedOutURL is where a logout without a registered redirect ends;
 	// by default Issuer + "/signed-out".
 	SignedOutURL string
-	Sessions     Sessions
-	Logger       *slog.Logger
+	// SignedOutPage renders the page a logout without a redirect ends on;
+	// a plain one when nil.
+	SignedOutPage http.Handler
+	Sessions      Sessions
+	Logger        *slog.Logger
 	// Now decides lifetimes; time.Now when nil.
 	Now func() time.Time
 
@@ -61,9 +65,11 @@ type Config struct {
 
 // Provider is the mounted OpenID Provider.
 type Provider struct {
-	cfg     Config
-	storage *Storage
-	op      *zop.Provider
+	cfg         Config
+	storage     *Storage
+	op          *zop.Provider
+	cors        func(http.Handler) http.Handler
+	backchannel *backchannel
 }
 
 // New builds the Provider over the store and keys.
@@ -81,6 +87,9 @@ func New(cfg Config, store storage.Store, km *keys.Manager) (*Provider, error) {
 		// AES-256-GCM only: no fallback to the legacy AES-CFB tokens.
 		zop.WithCrypto(zop.NewAES256GCMCrypto(cfg.CryptoKey, "latchkey-1")),
 		zop.WithHttpInterceptors(withExchange),
+		// zitadel's default CORS allows every origin with credentials on
+		// every route; Latchkey adds its own, narrower one (see cors.go).
+		zop.WithCORSOptions(&cors.Options{AllowOriginFunc: func(string) bool { return false }}),
 	}
 	if issuer.Scheme == "http" {
 		// Development on http://localhost; the flag allows any host, so
@@ -100,7 +109,13 @@ func New(cfg Config, store storage.Store, km *keys.Manager) (*Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("build OpenID provider: %w", err)
 	}
-	return &Provider{cfg: cfg, storage: st, op: provider}, nil
+	return &Provider{
+		cfg:         cfg,
+		storage:     st,
+		op:          provider,
+		cors:        newCORS(newOriginSet(store, 30*time.Second)).Handler,
+		backchannel: newBackchannel(st),
+	}, nil
 }
 
 func applyDefaults(cfg *Config) {
@@ -133,14 +148,31 @@ func setDefault(d *time.Duration, def time.Duration) {
 // Mount attaches the OP's endpoints to the router: discovery, /authorize
 // and its callback, token, userinfo, keys, introspection, revocation,
 // end_session and the library's /healthz and /ready.
+//
+// Latchkey serves discovery, the authorization endpoint and its callback,
+// userinfo and end_session itself, and wraps zitadel's token, revocation
+// and introspection endpoints; LIBRARIES.md §8 lists why.
 func (p *Provider) Mount(r chi.Router) {
-	r.Get(callbackPath, p.callback)
-	// Endpoints a person's browser visits answer errors with a page.
-	pages := p.withErrorPages(p.op)
-	r.Handle("/authorize", pages)
-	r.Handle("/end_session", pages)
+	// zitadel's helpers (the id_token_hint verifier, code creation) read
+	// the issuer from the request context, which its own router sets.
+	withIssuer := zop.NewIssuerInterceptor(p.op.IssuerFromRequest).HandlerFunc
+	r.Handle("/.well-known/openid-configuration", p.cors(http.HandlerFunc(p.discovery)))
+	r.Handle("/keys", p.cors(p.op))
+	r.Handle("/authorize", withIssuer(p.authorize))
+	r.Get(callbackPath, withIssuer(p.callback))
+	r.Handle("/oauth/token", p.cors(p.clientEndpoint(true, p.op)))
+	r.Handle("/revoke", p.cors(p.clientEndpoint(false, p.op)))
+	r.Handle("/oauth/introspect", p.clientEndpoint(false, p.op))
+	r.Handle("/userinfo", p.cors(http.HandlerFunc(p.userinfo)))
+	r.Handle("/end_session", withIssuer(p.endSession))
+	// Device authorization is not offered.
+	r.Handle("/device_authorization", http.NotFoundHandler())
 	r.Mount("/", p.op)
 }
+
+// Wait blocks until background work (back-channel logout deliveries) has
+// ended; call it at shutdown.
+func (p *Provider) Wait() { p.backchannel.wait() }
 
 // CallbackURL is where the login side returns a finished (or failed)
 // sign-in for an authorization request.

@@ -7,6 +7,7 @@ import (
 	zop "github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/latchkey-id/latchkey/keys"
+	"github.com/latchkey-id/latchkey/storage"
 )
 
 // signingKey presents a keys.Key to zitadel, which signs with Key().
@@ -25,14 +26,34 @@ func (k publicKey) Algorithm() jose.SignatureAlgorithm { return k.k.Algorithm }
 func (k publicKey) Use() string                        { return "sig" }
 func (k publicKey) Key() any                           { return k.k.Key }
 
-// SigningKey returns the key that signs now: the default algorithm's
-// (RS256, mandatory in OIDC Core §15.1).
+// SigningKey returns the key that signs now. zitadel asks with only a
+// context; the token endpoint put the client id there (clientEndpoint), so
+// each client gets its chosen algorithm — RS256 unless it registered ES256.
 func (s *Storage) SigningKey(ctx context.Context) (zop.SigningKey, error) {
-	k, err := s.keys.Signer(ctx, s.keys.Algorithms()[0])
+	alg := s.keys.Algorithms()[0]
+	if id := clientIDFrom(ctx); id != "" {
+		if c, err := s.clients.get(ctx, id); err == nil {
+			alg = s.clientAlgorithm(c)
+		}
+	}
+	k, err := s.keys.Signer(ctx, alg)
 	if err != nil {
 		return nil, s.errUnavailable(ctx, "signing key", err)
 	}
 	return signingKey{k}, nil
+}
+
+// clientAlgorithm is the ID token algorithm of a client: its registered
+// one if this OP holds a key for it, else the default (RS256, mandatory in
+// OIDC Core §15.1).
+func (s *Storage) clientAlgorithm(c storage.Client) jose.SignatureAlgorithm {
+	algs := s.keys.Algorithms()
+	for _, a := range algs {
+		if string(a) == c.IDTokenAlg {
+			return a
+		}
+	}
+	return algs[0]
 }
 
 // SignatureAlgorithms lists the algorithms for discovery.

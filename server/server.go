@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	"github.com/go-jose/go-jose/v4"
 
 	"github.com/latchkey-id/latchkey/admin"
 	"github.com/latchkey-id/latchkey/internal/httpx"
@@ -66,7 +67,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.RPName == "" {
 		cfg.RPName = "Latchkey"
 	}
-	km, err := keys.New(cfg.Store, cfg.MasterKey, keys.Options{Now: cfg.Now})
+	// RS256 signs by default (OIDC Core §15.1); a client may choose ES256.
+	km, err := keys.New(cfg.Store, cfg.MasterKey, keys.Options{
+		Now:        cfg.Now,
+		Algorithms: []jose.SignatureAlgorithm{keys.RS256, keys.ES256},
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -94,6 +99,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Issuer:               cfg.Issuer,
 		CryptoKey:            cryptoKey,
 		Sessions:             lh,
+		SignedOutPage:        http.HandlerFunc(lh.SignedOut),
 		Logger:               cfg.Logger,
 		Now:                  cfg.Now,
 		CodeLifetime:         cfg.CodeLifetime,

@@ -62,6 +62,15 @@ type Store interface {
 	// DeleteClient removes the client with its auth requests and tokens.
 	DeleteClient(ctx context.Context, id string) error
 
+	// Consents.
+
+	// Consent returns the person's consent to a client; ErrNotFound if none.
+	Consent(ctx context.Context, userID, clientID string) (Consent, error)
+	// SaveConsent stores the consent, replacing the person's earlier one
+	// for that client (its CreatedAt is kept). An unknown user or client is
+	// ErrNotFound.
+	SaveConsent(ctx context.Context, c Consent) error
+
 	// Authorization requests and codes.
 
 	CreateAuthRequest(ctx context.Context, a AuthRequest) error
@@ -89,7 +98,10 @@ type Store interface {
 
 	// RedeemCode marks the unused, unexpired code as used and stores the
 	// tokens issued for it, in one transaction; otherwise ErrNotFound and
-	// nothing is written. Of concurrent callers exactly one succeeds.
+	// nothing is written. Of concurrent callers exactly one succeeds. When
+	// the code's request was completed in a browser session, it also
+	// records that the session signed into the request's client (see
+	// SessionClients).
 	RedeemCode(ctx context.Context, codeHash []byte, at AccessToken, rt *RefreshToken) error
 	// RotateRefreshToken marks the unrotated, unexpired refresh token with
 	// oldHash as rotated and stores its successors, in one transaction;
@@ -117,6 +129,10 @@ type Store interface {
 	SessionByToken(ctx context.Context, tokenHash []byte) (Session, error)
 	// DeleteSession ends a session; an unknown id is not an error.
 	DeleteSession(ctx context.Context, id string) error
+	// SessionClients returns the ids of the clients that redeemed a code
+	// issued in this session, each once, oldest first; they are forgotten
+	// with the session (DeleteSession, DeleteUser, expiry).
+	SessionClients(ctx context.Context, sessionID string) ([]string, error)
 
 	// Signing keys.
 

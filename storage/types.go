@@ -115,7 +115,28 @@ type Client struct {
 	RedirectURIs           []string
 	PostLogoutRedirectURIs []string
 	Public                 bool
-	CreatedAt              time.Time
+	// IDTokenAlg is the algorithm of the client's ID tokens: "RS256" (the
+	// default, also when "") or "ES256".
+	IDTokenAlg string
+	// IDTokenUserinfoClaims puts the profile and email claims in the ID
+	// token too, for apps that read only the ID token.
+	IDTokenUserinfoClaims bool
+	// RequireConsent makes people approve the client and its scopes before
+	// their first sign-in to it (first-party clients skip it).
+	RequireConsent bool
+	// BackchannelLogoutURI receives a logout token when a session that
+	// signed into the client ends (OpenID Back-Channel Logout 1.0), or "".
+	BackchannelLogoutURI string
+	CreatedAt            time.Time
+}
+
+// Consent is a person's approval of a client for a set of scopes.
+type Consent struct {
+	UserID    string
+	ClientID  string
+	Scopes    []string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // AuthRequest is one authorization request, from /authorize until its code

@@ -3,9 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	_ "modernc.org/sqlite"
 
 	"github.com/latchkey-id/latchkey/internal/testenv"
 )
@@ -160,6 +166,53 @@ func TestBadInputPrintsOneLineAndFails(t *testing.T) {
 			}
 			if strings.Contains(stderr, "hunter2") {
 				t.Errorf("stderr leaks the database password: %q", stderr)
+			}
+		})
+	}
+}
+
+func TestServeRefusesAStoreItCannotUse(t *testing.T) {
+	notADir := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notADir, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	corrupt := t.TempDir()
+	if err := os.WriteFile(filepath.Join(corrupt, "latchkey.db"), bytes.Repeat([]byte("garbage!"), 512), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	newer := t.TempDir()
+	{
+		c := newCLI(t)
+		c.env["LATCHKEY_DATA_DIR"] = newer
+		c.json(&struct{}{}, "migrate")
+		db, err := sql.Open("sqlite", filepath.Join(newer, "latchkey.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'from the future', 0)`); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+	}
+	cases := []struct{ name, dir, want string }{
+		{"an unwritable data directory", filepath.Join(notADir, "data"), notADir},
+		{"a corrupt database file", corrupt, "not a SQLite database"},
+		{"a database from a newer version", newer, "newer"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			var out, errb bytes.Buffer
+			code := run(ctx, []string{"serve", "--listen", "127.0.0.1:0"}, &out, &errb, func(k string) string {
+				return map[string]string{"LATCHKEY_DATA_DIR": tc.dir}[k]
+			})
+			stderr := strings.TrimSpace(errb.String())
+			if code == 0 {
+				t.Fatalf("serve exited 0 (stderr %q)", stderr)
+			}
+			if strings.Count(stderr, "\n") != 0 || !strings.HasPrefix(stderr, "latchkey: ") || !strings.Contains(stderr, tc.want) {
+				t.Fatalf("stderr %q: want one line mentioning %q", stderr, tc.want)
 			}
 		})
 	}

@@ -25,6 +25,10 @@ type clientJSON struct {
 	Public                 bool     `json:"public"`
 	RedirectURIs           []string `json:"redirect_uris"`
 	PostLogoutRedirectURIs []string `json:"post_logout_redirect_uris"`
+	IDTokenAlg             string   `json:"id_token_alg"`
+	IDTokenClaims          bool     `json:"id_token_claims"`
+	Consent                bool     `json:"consent"`
+	BackchannelLogoutURI   string   `json:"backchannel_logout_uri,omitempty"`
 	CreatedAt              string   `json:"created_at"`
 }
 
@@ -32,7 +36,8 @@ func toClientJSON(c storage.Client) clientJSON {
 	return clientJSON{
 		ClientID: c.ID, Name: c.Name, Public: c.Public,
 		RedirectURIs: nonNil(c.RedirectURIs), PostLogoutRedirectURIs: nonNil(c.PostLogoutRedirectURIs),
-		CreatedAt: rfc3339(c.CreatedAt),
+		IDTokenAlg: c.IDTokenAlg, IDTokenClaims: c.IDTokenUserinfoClaims, Consent: c.RequireConsent,
+		BackchannelLogoutURI: c.BackchannelLogoutURI, CreatedAt: rfc3339(c.CreatedAt),
 	}
 }
 
@@ -51,6 +56,10 @@ func clientsCreate(ctx context.Context, env *environment, args []string) int {
 	f.Var(&redirects, "redirect-uri", "a redirect URI, matched exactly (repeatable; at least one)")
 	f.Var(&logoutRedirects, "post-logout-redirect-uri", "where the app may send people after logout (repeatable)")
 	public := f.Bool("public", false, "a public client (SPA, native, CLI): no secret, PKCE only")
+	idTokenAlg := f.String("id-token-alg", "RS256", "ID token signing algorithm: RS256 or ES256")
+	idTokenClaims := f.Bool("id-token-claims", false, "also put profile and email claims in the ID token (for apps that read only the ID token)")
+	consent := f.Bool("consent", false, "show people a consent page naming the app and its scopes before their first sign-in")
+	backchannel := f.String("backchannel-logout-uri", "", "URL that receives a logout token when a person's session ends (OpenID Back-Channel Logout)")
 	if code := f.parse(env, args); code >= 0 {
 		return code
 	}
@@ -61,6 +70,7 @@ func clientsCreate(ctx context.Context, env *environment, args []string) int {
 	defer done()
 	created, err := svc.CreateClient(ctx, admin.NewClient{
 		Name: *name, RedirectURIs: redirects, PostLogoutRedirectURIs: logoutRedirects, Public: *public,
+		IDTokenAlg: *idTokenAlg, IDTokenClaims: *idTokenClaims, Consent: *consent, BackchannelLogoutURI: *backchannel,
 	})
 	if err != nil {
 		return env.fail(err)

@@ -100,6 +100,7 @@ func serveCmd(ctx context.Context, env *environment, args []string) int {
 	if err := hs.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return env.fail(err)
 	}
+	srv.Provider.Wait() // back-channel logout deliveries in flight
 	return 0
 }
 

@@ -71,7 +71,13 @@ func freePort(t *testing.T) string {
 // answers /healthz.
 func startServe(t *testing.T, env ...string) *process {
 	t.Helper()
-	port := freePort(t)
+	return startServeOn(t, freePort(t), env...)
+}
+
+// startServeOn runs the binary on a given port (a restart keeps its
+// issuer, and with it the passkeys' origin).
+func startServeOn(t *testing.T, port string, env ...string) *process {
+	t.Helper()
 	p := &process{issuer: "http://localhost:" + port, exited: make(chan error, 1)}
 	p.cmd = exec.Command(latchkeyBinary(t), "serve", "--listen", "127.0.0.1:"+port, "--issuer", p.issuer)
 	p.cmd.Env = append(os.Environ(), env...)
@@ -115,6 +121,17 @@ func (p *process) logs() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.log.String()
+}
+
+// kill sends SIGKILL and waits for the process to be gone.
+func (p *process) kill(t *testing.T) {
+	t.Helper()
+	_ = p.cmd.Process.Kill()
+	select {
+	case <-p.exited:
+	case <-time.After(30 * time.Second):
+		t.Fatal("latchkey serve did not die after SIGKILL")
+	}
 }
 
 // stop sends SIGTERM and waits for a clean exit.

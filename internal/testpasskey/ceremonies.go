@@ -2,6 +2,7 @@ package testpasskey
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 
@@ -46,32 +47,62 @@ func (p *Person) Enroll(link string, body map[string]string) map[string]any {
 // navigator.credentials.get would, and returns the credential JSON.
 func (p *Person) Assert(options []byte) json.RawMessage {
 	p.t.Helper()
+	cred, err := p.TryAssert(options)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return cred
+}
+
+// TryAssert is Assert returning its error.
+func (p *Person) TryAssert(options []byte) (json.RawMessage, error) {
 	opts, err := virtualwebauthn.ParseAssertionOptions(string(options))
 	if err != nil {
-		p.t.Fatalf("parse request options: %v", err)
+		return nil, fmt.Errorf("parse request options: %w", err)
 	}
 	p.Counter++
 	p.Cred.Counter = p.Counter
-	return json.RawMessage(virtualwebauthn.CreateAssertionResponse(p.RP, p.Auth, p.Cred, *opts))
+	return json.RawMessage(virtualwebauthn.CreateAssertionResponse(p.RP, p.Auth, p.Cred, *opts)), nil
 }
 
 // SignIn runs the passkey ceremony on the sign-in page of one
 // authorization request and returns the redirect_to the server answered.
 func (p *Person) SignIn(authRequestID, email string) string {
 	p.t.Helper()
-	begin := p.PostJSON("/login/passkey/begin", map[string]string{"auth_request_id": authRequestID, "email": email})
-	if begin.Status != http.StatusOK {
-		p.t.Fatalf("login begin = %d %s", begin.Status, begin.Body)
+	to, err := p.TrySignIn(authRequestID, email)
+	if err != nil {
+		p.t.Fatal(err)
 	}
-	finish := p.PostJSON("/login/passkey/finish", map[string]any{"auth_request_id": authRequestID, "credential": p.Assert(begin.Body)})
+	return to
+}
+
+// TrySignIn is SignIn returning its error, safe off the test goroutine.
+func (p *Person) TrySignIn(authRequestID, email string) (string, error) {
+	begin, err := p.tryJSON("/login/passkey/begin", map[string]string{"auth_request_id": authRequestID, "email": email})
+	if err != nil {
+		return "", err
+	}
+	if begin.Status != http.StatusOK {
+		return "", fmt.Errorf("login begin = %d %s", begin.Status, begin.Body)
+	}
+	cred, err := p.TryAssert(begin.Body)
+	if err != nil {
+		return "", err
+	}
+	finish, err := p.tryJSON("/login/passkey/finish", map[string]any{"auth_request_id": authRequestID, "credential": cred})
+	if err != nil {
+		return "", err
+	}
 	if finish.Status != http.StatusOK {
-		p.t.Fatalf("login finish = %d %s", finish.Status, finish.Body)
+		return "", fmt.Errorf("login finish = %d %s", finish.Status, finish.Body)
 	}
 	var out struct {
 		RedirectTo string `json:"redirect_to"`
 	}
-	finish.JSON(p.t, &out)
-	return out.RedirectTo
+	if err := json.Unmarshal(finish.Body, &out); err != nil {
+		return "", err
+	}
+	return out.RedirectTo, nil
 }
 
 // Authorize walks an authorization URL the way a browser would: to the
@@ -79,26 +110,45 @@ func (p *Person) SignIn(authRequestID, email string) string {
 // back through the OP, and returns the final redirect to the client.
 func (p *Person) Authorize(authURL string) *url.URL {
 	p.t.Helper()
-	res := p.Get(authURL)
-	for hops := 0; hops < 10; hops++ {
+	loc, err := p.TryAuthorize(authURL)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return loc
+}
+
+// TryAuthorize is Authorize returning its error, safe off the test goroutine.
+func (p *Person) TryAuthorize(authURL string) (*url.URL, error) {
+	res, err := p.try(http.MethodGet, authURL, "", nil)
+	for hops := 0; err == nil && hops < 10; hops++ {
 		if res.Status != http.StatusFound && res.Status != http.StatusSeeOther {
-			p.t.Fatalf("expected a redirect, got %d %s", res.Status, res.Body)
+			return nil, fmt.Errorf("expected a redirect, got %d %s", res.Status, res.Body)
 		}
 		loc := res.Location
 		if loc.Scheme+"://"+loc.Host != p.RP.Origin {
-			return loc // left the OP: the client's redirect URI
+			return loc, nil // left the OP: the client's redirect URI
 		}
 		if loc.Path == "/login" {
-			page := p.Get(loc.String())
+			var page Response
+			page, err = p.try(http.MethodGet, loc.String(), "", nil)
+			if err != nil {
+				break
+			}
 			if page.Status == http.StatusOK {
-				res = p.Get(p.SignIn(loc.Query().Get("authRequestID"), ""))
+				var to string
+				if to, err = p.TrySignIn(loc.Query().Get("authRequestID"), ""); err != nil {
+					break
+				}
+				res, err = p.try(http.MethodGet, to, "", nil)
 				continue
 			}
 			res = page
 			continue
 		}
-		res = p.Get(loc.String())
+		res, err = p.try(http.MethodGet, loc.String(), "", nil)
 	}
-	p.t.Fatal("too many redirects")
-	return nil
+	if err != nil {
+		return nil, err
+	}
+	return nil, fmt.Errorf("too many redirects")
 }

@@ -7,6 +7,7 @@ package testpasskey
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -92,28 +93,45 @@ func (p *Person) PostRaw(target, contentType string, body []byte) Response {
 
 func (p *Person) do(method, target, contentType string, body []byte) Response {
 	p.t.Helper()
+	res, err := p.try(method, target, contentType, body)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return res
+}
+
+// try is do without testing.T, safe off the test goroutine.
+func (p *Person) try(method, target, contentType string, body []byte) (Response, error) {
 	if strings.HasPrefix(target, "/") {
 		target = p.Issuer + target
 	}
 	req, err := http.NewRequest(method, target, bytes.NewReader(body))
 	if err != nil {
-		p.t.Fatal(err)
+		return Response{}, err
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
 	res, err := p.HTTP.Do(req)
 	if err != nil {
-		p.t.Fatalf("%s %s: %v", method, target, err)
+		return Response{}, fmt.Errorf("%s %s: %w", method, target, err)
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
-		p.t.Fatal(err)
+		return Response{}, err
 	}
 	out := Response{Status: res.StatusCode, Header: res.Header, Body: b}
 	if loc, err := res.Location(); err == nil {
 		out.Location = loc
 	}
-	return out
+	return out, nil
+}
+
+func (p *Person) tryJSON(target string, body any) (Response, error) {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return Response{}, err
+	}
+	return p.try(http.MethodPost, target, "application/json", b)
 }

@@ -13,7 +13,8 @@ const codeGrace = time.Hour
 // returns how many it removed. Codes stay for codeGrace past their expiry;
 // rotated refresh tokens, like all refresh tokens, until their own expiry;
 // signing keys until the end of their publication (active keys have none).
-// Rows removed by a cascade are not counted (no expiring row has any).
+// Rows removed by a cascade (the clients an expired session signed into)
+// are not counted.
 func (s *Store) DeleteExpired(ctx context.Context) (int64, error) {
 	now := s.now()
 	var n int64

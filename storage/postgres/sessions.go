@@ -71,8 +71,26 @@ func (s *Store) SessionByToken(ctx context.Context, tokenHash []byte) (storage.S
 	return se, wrap("session by token", err)
 }
 
-// DeleteSession ends a session; an unknown id is not an error.
+// DeleteSession ends a session, and ON DELETE CASCADE forgets the clients
+// it signed into; an unknown id is not an error.
 func (s *Store) DeleteSession(ctx context.Context, id string) error {
 	_, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE id = $1`, id)
 	return wrap("delete session", err)
+}
+
+// SessionClients returns the ids of the clients that redeemed a code issued
+// in the session, each once, oldest first (client id breaks ties); nil for
+// none or an unknown session. The rows live as long as the session's row.
+func (s *Store) SessionClients(ctx context.Context, sessionID string) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT client_id FROM session_clients WHERE session_id = $1
+		ORDER BY created_at, client_id`, sessionID)
+	if err != nil {
+		return nil, wrap("session clients", err)
+	}
+	ids, err := collect(rows, func(row pgx.Row) (string, error) {
+		var id string
+		err := row.Scan(&id)
+		return id, err
+	})
+	return ids, wrap("session clients", err)
 }

@@ -59,17 +59,36 @@ func issueArgs(at storage.AccessToken, rt *storage.RefreshToken) []any {
 	return args
 }
 
+// signedInto is the CTE of RedeemCode that records the session in which
+// the spent code's request was completed as signed into the request's
+// client. It selects from "spent", so it writes nothing unless the code was
+// consumed; it locks the session (FOR KEY SHARE, what the foreign key check
+// takes anyway) so that a session ended before the redemption is skipped,
+// and one being ended meanwhile waits, instead of failing the foreign key
+// and with it the whole redemption; ON CONFLICT keeps one row per pair,
+// whichever of several codes of the session comes first.
+const signedInto = `session AS (
+		SELECT s.id, r.client_id FROM spent
+		JOIN auth_requests r ON r.id = spent.auth_request_id
+		JOIN sessions s ON s.id = r.session_id
+		FOR KEY SHARE OF s
+	), signed_into AS (
+		INSERT INTO session_clients (session_id, client_id, created_at)
+		SELECT id, client_id, $2 FROM session
+		ON CONFLICT (session_id, client_id) DO NOTHING
+	)`
+
 // RedeemCode marks the unused, unexpired code as used and stores the tokens
 // issued for it, in one statement: the UPDATE is the consumption (a
 // concurrent caller re-checks used_at IS NULL after the winner's commit and
 // matches nothing), and the inserts only happen for the row it returned. A
 // failing insert (a taken id, an unknown client) fails the whole statement,
-// so the code stays unused.
+// so the code stays unused and no session record is written.
 func (s *Store) RedeemCode(ctx context.Context, codeHash []byte, at storage.AccessToken, rt *storage.RefreshToken) error {
 	const op = "redeem code"
 	q := `WITH spent AS (
-		UPDATE auth_codes SET used_at = $2 WHERE hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING hash
-	), ` + issueAccess
+		UPDATE auth_codes SET used_at = $2 WHERE hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING auth_request_id
+	), ` + signedInto + `, ` + issueAccess
 	if rt != nil {
 		q += `, ` + issueRefresh
 	}

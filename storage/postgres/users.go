@@ -80,8 +80,9 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 }
 
 // DeleteUser removes the user; the schema's ON DELETE CASCADE removes their
-// passkeys, sessions, enrollments, ceremonies, completed auth requests and
-// tokens in the same statement. An unknown id is ErrNotFound.
+// passkeys, sessions (with the clients they signed into), enrollments,
+// ceremonies, completed auth requests, tokens and consents in the same
+// statement. An unknown id is ErrNotFound.
 func (s *Store) DeleteUser(ctx context.Context, id string) error {
 	tag, err := s.pool.Exec(ctx, `DELETE FROM users WHERE id = $1`, id)
 	if err != nil {

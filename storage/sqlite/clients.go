@@ -7,21 +7,24 @@ import (
 	"github.com/latchkey-id/latchkey/storage"
 )
 
-const clientColumns = `id, secret_hash, name, redirect_uris, post_logout_redirect_uris, public, created_at`
+const clientColumns = `id, secret_hash, name, redirect_uris, post_logout_redirect_uris, public,
+	id_token_alg, id_token_userinfo_claims, require_consent, backchannel_logout_uri, created_at`
 
 func scanClient(sc scanner) (storage.Client, error) {
 	var c storage.Client
 	err := sc.Scan(&c.ID, &c.SecretHash, &c.Name, listCol{&c.RedirectURIs}, listCol{&c.PostLogoutRedirectURIs},
-		&c.Public, timeCol{&c.CreatedAt})
+		&c.Public, &c.IDTokenAlg, &c.IDTokenUserinfoClaims, &c.RequireConsent, &c.BackchannelLogoutURI,
+		timeCol{&c.CreatedAt})
 	return c, err
 }
 
 // CreateClient adds a client; a taken id is ErrAlreadyExists.
 func (s *Store) CreateClient(ctx context.Context, c storage.Client) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO clients (`+clientColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		_, err := tx.ExecContext(ctx, `INSERT INTO clients (`+clientColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			c.ID, c.SecretHash, c.Name, jsonList(c.RedirectURIs), jsonList(c.PostLogoutRedirectURIs),
-			c.Public, micros(c.CreatedAt))
+			c.Public, c.IDTokenAlg, c.IDTokenUserinfoClaims, c.RequireConsent, c.BackchannelLogoutURI,
+			micros(c.CreatedAt))
 		return err
 	})
 	return wrap("create client", err)
@@ -52,7 +55,7 @@ func (s *Store) ListClients(ctx context.Context) ([]storage.Client, error) {
 }
 
 // DeleteClient removes the client; ON DELETE CASCADE removes its auth
-// requests and tokens in the same statement.
+// requests, tokens, consents and session records in the same statement.
 func (s *Store) DeleteClient(ctx context.Context, id string) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		return deleteOne(ctx, tx, `DELETE FROM clients WHERE id = ?`, id)

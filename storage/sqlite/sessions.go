@@ -53,7 +53,8 @@ func (s *Store) SessionByToken(ctx context.Context, tokenHash []byte) (storage.S
 	return se, nil
 }
 
-// DeleteSession ends a session; an unknown id is not an error.
+// DeleteSession ends a session, and ON DELETE CASCADE forgets the clients
+// it signed into; an unknown id is not an error.
 func (s *Store) DeleteSession(ctx context.Context, id string) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, id)

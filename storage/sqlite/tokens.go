@@ -32,7 +32,8 @@ func insertRefreshToken(ctx context.Context, tx *sql.Tx, t storage.RefreshToken)
 // RedeemCode marks the unused, unexpired code as used and stores the tokens
 // issued for it. The conditional UPDATE … RETURNING is the single-use step:
 // of concurrent callers the first sets used_at and the rest match nothing.
-// A failing insert rolls the UPDATE back, so the code stays unused.
+// A failing insert rolls the UPDATE back, so the code stays unused and no
+// session record is written.
 func (s *Store) RedeemCode(ctx context.Context, codeHash []byte, at storage.AccessToken, rt *storage.RefreshToken) error {
 	now := s.nowMicros()
 	err := s.write(ctx, func(tx *sql.Tx) error {
@@ -51,7 +52,10 @@ func (s *Store) RedeemCode(ctx context.Context, codeHash []byte, at storage.Acce
 				return err
 			}
 		}
-		return insertAccessToken(ctx, tx, at)
+		if err := insertAccessToken(ctx, tx, at); err != nil {
+			return err
+		}
+		return recordSessionClient(ctx, tx, requestID, now)
 	})
 	return wrap("redeem code", err)
 }

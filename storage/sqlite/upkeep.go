@@ -26,7 +26,8 @@ var expirySweeps = []string{
 }
 
 // DeleteExpired removes rows past their expiry, in one transaction, and
-// returns how many it removed (rows removed by a cascade are not counted).
+// returns how many it removed (rows removed by a cascade, such as the
+// clients an expired session signed into, are not counted).
 func (s *Store) DeleteExpired(ctx context.Context) (int64, error) {
 	now := s.nowMicros()
 	var total int64

@@ -90,8 +90,9 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 }
 
 // DeleteUser removes the user; the schema's ON DELETE CASCADE removes their
-// passkeys, sessions, enrollments, ceremonies, completed auth requests and
-// tokens in the same statement.
+// passkeys, sessions (with the clients they signed into), enrollments,
+// ceremonies, completed auth requests, tokens and consents in the same
+// statement.
 func (s *Store) DeleteUser(ctx context.Context, id string) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		return deleteOne(ctx, tx, `DELETE FROM users WHERE id = ?`, id)

@@ -16,10 +16,11 @@ var clientTests = []test{
 		must(t, err)
 		equal(t, got, c)
 	}},
-	{"a public client keeps no secret and empty lists", func(t *testing.T, e *env) {
+	{"a public client keeps no secret, empty lists and default settings", func(t *testing.T, e *env) {
 		c := e.newClient()
 		c.Public, c.SecretHash, c.PostLogoutRedirectURIs = true, nil, nil
 		c.RedirectURIs = []string{}
+		c.IDTokenAlg, c.IDTokenUserinfoClaims, c.RequireConsent, c.BackchannelLogoutURI = "", false, false, ""
 		must(t, e.s.CreateClient(e.ctx, c))
 		got, err := e.s.Client(e.ctx, c.ID)
 		must(t, err)
@@ -27,6 +28,29 @@ var clientTests = []test{
 		if got.SecretHash != nil {
 			t.Fatalf("SecretHash = %#v, want nil", got.SecretHash)
 		}
+	}},
+	{"each client keeps its own ID token, consent and logout settings", func(t *testing.T, e *env) {
+		// Every setting on in one client and off in the other, so that a
+		// column read from the wrong place, or one stuck at its default,
+		// shows in one of them.
+		on := e.newClient()
+		off := e.newClient()
+		off.IDTokenAlg, off.IDTokenUserinfoClaims, off.RequireConsent, off.BackchannelLogoutURI = "RS256", false, false, ""
+		off.CreatedAt = off.CreatedAt.Add(time.Second)
+		mixed := e.newClient()
+		mixed.IDTokenAlg, mixed.RequireConsent = "", false
+		mixed.CreatedAt = mixed.CreatedAt.Add(2 * time.Second)
+		for _, c := range []storage.Client{on, off, mixed} {
+			must(t, e.s.CreateClient(e.ctx, c))
+		}
+		for _, c := range []storage.Client{on, off, mixed} {
+			got, err := e.s.Client(e.ctx, c.ID)
+			must(t, err)
+			equal(t, got, c)
+		}
+		all, err := e.s.ListClients(e.ctx)
+		must(t, err)
+		equal(t, all, []storage.Client{on, off, mixed})
 	}},
 	{"a taken client id is ErrAlreadyExists and keeps the first client", func(t *testing.T, e *env) {
 		c := e.client(t)

@@ -27,6 +27,10 @@
 //     tokens is not an error (a second replay revokes a revoked grant);
 //   - AuthCode of an unused code whose request is gone (deleted or expired)
 //     is ErrNotFound: such a code can never be redeemed;
+//   - SessionClients of an unknown or ended session is an empty list, not
+//     ErrNotFound (a logout need not know whether anything signed in), and
+//     a code whose session ended before it was redeemed still redeems,
+//     recording nothing;
 //   - the clock a method reads decides the times it writes itself: UsedAt
 //     (RedeemCode), RotatedAt (RotateRefreshToken), RetiredAt
 //     (RotateSigningKey).

@@ -107,6 +107,10 @@ func (e *env) newClient() storage.Client {
 		Name:                   "Grafana",
 		RedirectURIs:           []string{"https://grafana.example/login/generic_oauth", "http://localhost:3000/cb"},
 		PostLogoutRedirectURIs: []string{"https://grafana.example/"},
+		IDTokenAlg:             "ES256",
+		IDTokenUserinfoClaims:  true,
+		RequireConsent:         true,
+		BackchannelLogoutURI:   "https://grafana.example/backchannel-logout",
 		CreatedAt:              e.clk.Now(),
 	}
 }

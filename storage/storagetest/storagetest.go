@@ -21,10 +21,12 @@ func Run(t *testing.T, newStore func(t *testing.T, opts storage.Options) storage
 		{"ceremonies", ceremonyTests},
 		{"enrollments", enrollmentTests},
 		{"clients", clientTests},
+		{"consents", consentTests},
 		{"auth requests", authRequestTests},
 		{"auth codes", authCodeTests},
 		{"tokens", tokenTests},
 		{"sessions", sessionTests},
+		{"session clients", sessionClientTests},
 		{"signing keys", signingKeyTests},
 		{"upkeep", upkeepTests},
 	}
