@@ -40,6 +40,13 @@ type Options struct {
 	CacheFor time.Duration
 }
 
+// activationDelay is how long a rotated-in key is published before it
+// signs. Every replica reloads its keys within CacheFor, so after twice
+// that, any JWKS a relying party fetches from any replica holds the new
+// key before a token signed with it exists. Until then the key it replaced
+// keeps signing.
+func (m *Manager) activationDelay() time.Duration { return 2 * m.cacheFor }
+
 // Manager hands out signing keys kept in the store.
 type Manager struct {
 	store    storage.Store
@@ -97,7 +104,7 @@ func (m *Manager) Ensure(ctx context.Context) error {
 		_, ok := m.active[alg]
 		m.mu.Unlock()
 		if ok {
-			continue
+			continue // an active key, or one rotated in that will be
 		}
 		k, err := m.newKey(alg)
 		if err != nil {
@@ -135,26 +142,56 @@ func (m *Manager) PublicKeys(ctx context.Context) ([]PublicKey, error) {
 	return append([]PublicKey(nil), m.public...), nil
 }
 
-// Rotate replaces the active key of alg by a new one; the old key stays
-// published for publishFor, long enough for tokens it signed to expire.
-// If another replica rotated first, its key is adopted.
-func (m *Manager) Rotate(ctx context.Context, alg jose.SignatureAlgorithm, publishFor time.Duration) (Key, error) {
-	current, err := m.Signer(ctx, alg)
+// Rotate replaces the active key of alg by a new one and returns the new
+// key's id. The old key keeps signing for the activation delay and stays
+// published for publishFor, long enough for the tokens it signed to
+// expire. If another replica rotated first, its key is adopted.
+func (m *Manager) Rotate(ctx context.Context, alg jose.SignatureAlgorithm, publishFor time.Duration) (string, error) {
+	current, err := m.activeRow(ctx, alg)
 	if err != nil {
-		return Key{}, err
+		return "", err
 	}
 	next, err := m.newKey(alg)
 	if err != nil {
-		return Key{}, err
+		return "", err
 	}
 	err = m.store.RotateSigningKey(ctx, current.ID, m.now().Add(publishFor), next)
 	if err != nil && !errors.Is(err, storage.ErrConflict) {
-		return Key{}, fmt.Errorf("rotate signing key: %w", err)
+		return "", fmt.Errorf("rotate signing key: %w", err)
 	}
 	if err := m.reload(ctx); err != nil {
-		return Key{}, err
+		return "", err
 	}
-	return m.Signer(ctx, alg)
+	row, err := m.activeRow(ctx, alg)
+	return row.ID, err
+}
+
+// RotateIfOlder rotates alg's key when the active one is older than maxAge.
+// It returns whether this call rotated.
+func (m *Manager) RotateIfOlder(ctx context.Context, alg jose.SignatureAlgorithm, maxAge, publishFor time.Duration) (bool, error) {
+	row, err := m.activeRow(ctx, alg)
+	if err != nil || m.now().Sub(row.CreatedAt) < maxAge {
+		return false, err
+	}
+	if _, err := m.Rotate(ctx, alg, publishFor); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// activeRow reads the active key row of alg from the store (not the cache:
+// rotation must compare against the truth).
+func (m *Manager) activeRow(ctx context.Context, alg jose.SignatureAlgorithm) (storage.SigningKey, error) {
+	rows, err := m.store.SigningKeys(ctx)
+	if err != nil {
+		return storage.SigningKey{}, fmt.Errorf("load signing keys: %w", err)
+	}
+	for _, r := range rows {
+		if r.Algorithm == string(alg) && r.RetiredAt.IsZero() {
+			return r, nil
+		}
+	}
+	return storage.SigningKey{}, fmt.Errorf("no active %s signing key", alg)
 }
 
 // newKey generates and seals a key. It runs outside any transaction.
@@ -202,36 +239,72 @@ func (m *Manager) reload(ctx context.Context) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	active := map[jose.SignatureAlgorithm]Key{}
 	public := make([]PublicKey, 0, len(rows))
 	for _, row := range rows {
-		alg := jose.SignatureAlgorithm(row.Algorithm)
 		pub, err := x509.ParsePKIXPublicKey(row.PublicKey)
 		if err != nil {
 			return fmt.Errorf("signing key %s: bad public key: %w", row.ID, err)
 		}
-		public = append(public, PublicKey{ID: row.ID, Algorithm: alg, Key: pub})
-		if !row.RetiredAt.IsZero() {
+		public = append(public, PublicKey{ID: row.ID, Algorithm: jose.SignatureAlgorithm(row.Algorithm), Key: pub})
+	}
+	active := map[jose.SignatureAlgorithm]Key{}
+	for _, alg := range m.algs {
+		row, ok := m.signingRow(rows, alg)
+		if !ok {
 			continue
 		}
-		if _, dup := active[alg]; dup {
-			continue // rows come newest first; the store allows one anyway
-		}
-		signer, ok := m.decrypted[row.ID]
-		if !ok {
-			der, err := m.sealer.open(row.PrivateKey, additionalData(row.ID, alg))
-			if err != nil {
-				return fmt.Errorf("signing key %s: %w", row.ID, err)
-			}
-			if signer, err = parsePrivate(der, alg); err != nil {
-				return fmt.Errorf("signing key %s: %w", row.ID, err)
-			}
-			m.decrypted[row.ID] = signer
+		signer, err := m.private(row)
+		if err != nil {
+			return err
 		}
 		active[alg] = Key{ID: row.ID, Algorithm: alg, Signer: signer}
 	}
 	m.active, m.public, m.loadedAt = active, public, m.now()
 	return nil
+}
+
+// signingRow picks the key that signs for alg: the active key, unless it
+// was rotated in less than activationDelay ago and the key it replaced is
+// still there to sign meanwhile.
+func (m *Manager) signingRow(rows []storage.SigningKey, alg jose.SignatureAlgorithm) (storage.SigningKey, bool) {
+	var active, previous *storage.SigningKey
+	for i := range rows { // newest first
+		r := &rows[i]
+		if r.Algorithm != string(alg) {
+			continue
+		}
+		if r.RetiredAt.IsZero() && active == nil {
+			active = r
+		} else if !r.RetiredAt.IsZero() && (previous == nil || r.RetiredAt.After(previous.RetiredAt)) {
+			previous = r
+		}
+	}
+	if active == nil {
+		return storage.SigningKey{}, false
+	}
+	now := m.now()
+	if previous != nil && now.Sub(active.CreatedAt) < m.activationDelay() && now.Sub(previous.RetiredAt) < m.activationDelay() {
+		return *previous, true
+	}
+	return *active, true
+}
+
+// private decrypts a key once and keeps it.
+func (m *Manager) private(row storage.SigningKey) (crypto.Signer, error) {
+	if signer, ok := m.decrypted[row.ID]; ok {
+		return signer, nil
+	}
+	alg := jose.SignatureAlgorithm(row.Algorithm)
+	der, err := m.sealer.open(row.PrivateKey, additionalData(row.ID, alg))
+	if err != nil {
+		return nil, fmt.Errorf("signing key %s: %w", row.ID, err)
+	}
+	signer, err := parsePrivate(der, alg)
+	if err != nil {
+		return nil, fmt.Errorf("signing key %s: %w", row.ID, err)
+	}
+	m.decrypted[row.ID] = signer
+	return signer, nil
 }
 
 func additionalData(kid string, alg jose.SignatureAlgorithm) string {

@@ -23,7 +23,7 @@ type consentBadEnv struct {
 	ada  *http.Client
 	ar   storage.AuthRequest
 	bob  *http.Client
-	id   string // the auth_request_id a case sends, when not ar's
+	id   string // what a case's prepare leaves for its attack
 }
 
 func (e *consentBadEnv) send(body string) response {
@@ -104,6 +104,16 @@ func TestBadConsentDecisionsAreRefusedWithoutWritingAnything(t *testing.T) {
 		{name: "another person's session with the right consent cookie", attack: func(e *consentBadEnv) response {
 			return e.postWithCookies(e.path, map[string]string{"auth_request_id": e.ar.ID},
 				e.jarCookie(e.bob, sessionCookie), e.jarCookie(e.ada, consentCookie))
+		}, status: 403, code: "wrong_session"},
+		{name: "the person's other session with the right consent cookie", prepare: func(e *consentBadEnv) {
+			other := e.browser()
+			if res := e.signIn(other, e.d, e.newAuthRequest().ID); res.status != http.StatusOK {
+				e.t.Fatalf("second sign-in: %d %s", res.status, res.body)
+			}
+			e.id = e.cookie(other, sessionCookie)
+		}, attack: func(e *consentBadEnv) response {
+			return e.postWithCookies(e.path, map[string]string{"auth_request_id": e.ar.ID},
+				&http.Cookie{Name: sessionCookie, Value: e.id}, e.jarCookie(e.ada, consentCookie))
 		}, status: 403, code: "wrong_session"},
 		{name: "the right session bound to another request", prepare: func(e *consentBadEnv) {
 			e.id = e.appRequest([]string{"openid"}).ID // never signed in for

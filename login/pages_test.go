@@ -18,7 +18,7 @@ func TestPagesCarrySecurityHeadersAndAreNotCached(t *testing.T) {
 	ts := newTestServer(t)
 	c := ts.browser()
 	ar := ts.newAuthRequest()
-	for _, path := range []string{"/login?authRequestID=" + ar.ID, "/login?authRequestID=nope", "/login", "/enroll/" + ts.setupLink(), "/enroll/unknown", "/signed-out"} {
+	for _, path := range []string{"/login?authRequestID=" + ar.ID, "/login?authRequestID=nope", "/login", "/enroll/" + ts.setupLink(), "/enroll/unknown", "/signed-out", "/consent?authRequestID=" + ar.ID, "/consent?authRequestID=nope"} {
 		res := ts.get(c, path)
 		if got := res.header.Get("Content-Security-Policy"); got != httpx.ContentSecurityPolicy {
 			t.Errorf("%s: CSP = %q", path, got)
@@ -80,7 +80,7 @@ func TestStaticAssetsAreServedFromTheBinary(t *testing.T) {
 		r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
 		return rec
 	}
-	for _, name := range []string{"webauthn.js", "login.js", "enroll.js", "latchkey.css"} {
+	for _, name := range []string{"webauthn.js", "login.js", "enroll.js", "consent.js", "latchkey.css"} {
 		rec := get("/" + assetURL(name))
 		if rec.Code != http.StatusOK || rec.Body.Len() == 0 {
 			t.Errorf("%s: %d", name, rec.Code)

@@ -23,6 +23,18 @@ import (
 	"github.com/latchkey-id/latchkey/storage"
 )
 
+// SigningAlgorithms are the algorithms the server keeps keys for: RS256
+// signs by default (OIDC Core §15.1); a client may choose ES256.
+var SigningAlgorithms = []jose.SignatureAlgorithm{keys.RS256, keys.ES256}
+
+// RetiredKeyPublication is how long a rotated-out key stays in the JWKS:
+// far longer than any token it signed lives (ID tokens: an hour), so that
+// an expired ID token still works as an id_token_hint at logout.
+const RetiredKeyPublication = 7 * 24 * time.Hour
+
+// DefaultKeyRotation is how often signing keys are replaced.
+const DefaultKeyRotation = 90 * 24 * time.Hour
+
 // Config is everything the server needs; cmd/latchkey fills it from flags.
 type Config struct {
 	// Issuer is the OP's public URL; its host is the WebAuthn RP ID.
@@ -41,6 +53,9 @@ type Config struct {
 	ExtraOrigins []string
 	// SessionLifetime of browser sessions; login's default when zero.
 	SessionLifetime time.Duration
+	// KeyRotation is how old a signing key may get before the janitor
+	// replaces it; DefaultKeyRotation when zero, never when negative.
+	KeyRotation time.Duration
 	// CodeLifetime, AccessTokenLifetime, RefreshTokenLifetime: op's
 	// defaults when zero.
 	CodeLifetime, AccessTokenLifetime, RefreshTokenLifetime time.Duration
@@ -67,11 +82,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.RPName == "" {
 		cfg.RPName = "Latchkey"
 	}
-	// RS256 signs by default (OIDC Core §15.1); a client may choose ES256.
-	km, err := keys.New(cfg.Store, cfg.MasterKey, keys.Options{
-		Now:        cfg.Now,
-		Algorithms: []jose.SignatureAlgorithm{keys.RS256, keys.ES256},
-	})
+	km, err := keys.New(cfg.Store, cfg.MasterKey, keys.Options{Now: cfg.Now, Algorithms: SigningAlgorithms})
 	if err != nil {
 		return nil, err
 	}

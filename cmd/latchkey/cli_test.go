@@ -217,3 +217,38 @@ func TestServeRefusesAStoreItCannotUse(t *testing.T) {
 		})
 	}
 }
+
+func TestKeysRotateKeepsTheOldKeyPublished(t *testing.T) {
+	c := newCLI(t)
+	var rotated struct {
+		Rotated map[string]string `json:"rotated"`
+	}
+	c.json(&rotated, "keys", "rotate")
+	if len(rotated.Rotated) != 2 || rotated.Rotated["RS256"] == "" || rotated.Rotated["ES256"] == "" {
+		t.Fatalf("keys rotate printed %+v", rotated)
+	}
+	var list struct {
+		Keys []struct {
+			Kid     string `json:"kid"`
+			Alg     string `json:"alg"`
+			Retired string `json:"retired_at"`
+			Until   string `json:"published_until"`
+		} `json:"keys"`
+	}
+	c.json(&list, "keys", "list")
+	retired := 0
+	for _, k := range list.Keys {
+		if k.Retired != "" {
+			retired++
+			if k.Until == "" {
+				t.Errorf("retired key %s has no publication end", k.Kid)
+			}
+		}
+	}
+	if len(list.Keys) != 4 || retired != 2 {
+		t.Fatalf("keys list shows %d keys, %d retired; want 4 and 2", len(list.Keys), retired)
+	}
+	if code, _, stderr := c.run("keys", "rotate", "--alg", "HS256"); code != 1 || !strings.Contains(stderr, "want RS256, ES256 or all") {
+		t.Fatalf("keys rotate --alg HS256 = %d %q", code, stderr)
+	}
+}

@@ -5,6 +5,7 @@
 //	latchkey migrate
 //	latchkey clients create|list|delete
 //	latchkey users create|list|delete
+//	latchkey keys list|rotate
 //	latchkey backup --to FILE
 //
 // Every flag has an environment twin: --database-url is
@@ -55,6 +56,7 @@ commands:
   migrate                  apply database migrations
   clients create|list|delete   manage client applications
   users create|list|delete     manage people
+  keys list|rotate         show or rotate the token signing keys
   backup --to FILE         copy the embedded SQLite store
 
 Run "latchkey <command> -h" for a command's flags. Every flag has an
@@ -67,4 +69,5 @@ var commands = map[string]func(context.Context, *environment, []string) int{
 	"clients": clientsCmd,
 	"users":   usersCmd,
 	"backup":  backupCmd,
+	"keys":    keysCmd,
 }

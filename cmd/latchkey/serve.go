@@ -24,6 +24,7 @@ func serveCmd(ctx context.Context, env *environment, args []string) int {
 	logFormat := f.String("log-format", "text", "log format: text or json")
 	logLevel := f.String("log-level", "info", "log level: debug, info, warn or error")
 	rpName := f.String("rp-name", "Latchkey", "name authenticators show when a passkey is created")
+	keyRotation := f.Duration("key-rotation", server.DefaultKeyRotation, "replace signing keys older than this (e.g. 2160h); 0 keeps them")
 	var origins list
 	f.Var(&origins, "webauthn-origin", "a further origin allowed to run passkey ceremonies (repeatable)")
 	if code := f.parse(env, args); code >= 0 {
@@ -61,6 +62,7 @@ func serveCmd(ctx context.Context, env *environment, args []string) int {
 		Logger:       logger,
 		RPName:       *rpName,
 		ExtraOrigins: origins,
+		KeyRotation:  rotationPeriod(*keyRotation),
 	})
 	if err != nil {
 		return env.fail(err)
@@ -102,6 +104,14 @@ func serveCmd(ctx context.Context, env *environment, args []string) int {
 	}
 	srv.Provider.Wait() // back-channel logout deliveries in flight
 	return 0
+}
+
+// rotationPeriod maps the flag's 0 ("never") to the server's negative.
+func rotationPeriod(d time.Duration) time.Duration {
+	if d <= 0 {
+		return -1
+	}
+	return d
 }
 
 // checkIssuer refuses an issuer that is not a clean absolute URL and warns
