@@ -55,15 +55,47 @@ func (p *Provider) clientEndpoint(grantCheck bool, next http.Handler) http.Handl
 				writeOAuthError(w, http.StatusBadRequest, "unsupported_grant_type", "Only authorization_code and refresh_token are supported.")
 				return
 			}
-			if v := r.PostForm.Get("code_verifier"); gt == grantTypes[0] && v != "" && !validVerifier(v) {
-				writeOAuthError(w, http.StatusBadRequest, "invalid_request", "The code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~ (RFC 7636 §4.1).")
-				return
+			if gt == grantTypes[0] {
+				// Every code was issued against an S256 challenge, so a
+				// missing verifier can never match it (RFC 7636 §4.6).
+				v := r.PostForm.Get("code_verifier")
+				if v == "" {
+					writeOAuthError(w, http.StatusBadRequest, "invalid_grant", "The code_verifier is missing (PKCE is required).")
+					return
+				}
+				if !validVerifier(v) {
+					writeOAuthError(w, http.StatusBadRequest, "invalid_request", "The code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~ (RFC 7636 §4.1).")
+					return
+				}
 			}
 		}
 		id, basic := requestClientID(r)
+		if p.publicWithSecret(r, id, basic) {
+			// A public client authenticates with "none"; a secret means
+			// another method than the registered one (RFC 6749 §2.3).
+			if basic {
+				h.Set("WWW-Authenticate", `Basic realm="latchkey", charset="UTF-8"`)
+			}
+			writeOAuthError(w, http.StatusUnauthorized, "invalid_client", "This client is public: it must not send a secret.")
+			return
+		}
 		ctx := context.WithValue(r.Context(), clientIDKey{}, id)
 		next.ServeHTTP(&challengeWriter{ResponseWriter: w, basic: basic}, r.WithContext(ctx))
 	})
+}
+
+// publicWithSecret reports whether a public client sent a secret. zitadel
+// skips secret checks for public clients, so it would accept one.
+func (p *Provider) publicWithSecret(r *http.Request, clientID string, basic bool) bool {
+	if clientID == "" {
+		return false
+	}
+	c, err := p.storage.clients.get(r.Context(), clientID)
+	if err != nil || !c.Public {
+		return false
+	}
+	_, secret, _ := r.BasicAuth()
+	return (basic && secret != "") || r.PostForm.Get("client_secret") != ""
 }
 
 // requestClientID is the client id a request names, from Basic auth (which

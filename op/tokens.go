@@ -21,7 +21,7 @@ func (s *Storage) CreateAccessToken(ctx context.Context, request zop.TokenReques
 	if !ok || req.codeHash == nil {
 		return "", time.Time{}, oidc.ErrUnsupportedGrantType()
 	}
-	at := s.newAccessToken(req.a.ID, req.a.ClientID, req.a.UserID, req.a.Scopes)
+	at := s.newAccessToken(req.a.ID, req.a.ClientID, req.a.UserID, req.a.Scopes, req.a.AuthTime)
 	if err := s.redeem(ctx, req, at, nil); err != nil {
 		return "", time.Time{}, err
 	}
@@ -39,7 +39,7 @@ func (s *Storage) CreateAccessAndRefreshTokens(ctx context.Context, request zop.
 			return "", "", time.Time{}, oidc.ErrUnsupportedGrantType()
 		}
 		a := req.a
-		at := s.newAccessToken(a.ID, a.ClientID, a.UserID, a.Scopes)
+		at := s.newAccessToken(a.ID, a.ClientID, a.UserID, a.Scopes, a.AuthTime)
 		raw, rt := s.newRefreshToken(storage.RefreshToken{
 			FamilyID: a.ID, ClientID: a.ClientID, UserID: a.UserID, Scopes: a.Scopes,
 			Audience: []string{a.ClientID}, AuthTime: a.AuthTime, AMR: a.AMR, SessionID: a.SessionID,
@@ -54,7 +54,7 @@ func (s *Storage) CreateAccessAndRefreshTokens(ctx context.Context, request zop.
 		// The access token carries the (possibly narrowed) scopes of this
 		// request; the new refresh token keeps the grant's original scopes
 		// (RFC 6749 §6).
-		at := s.newAccessToken(old.FamilyID, old.ClientID, old.UserID, req.scopes)
+		at := s.newAccessToken(old.FamilyID, old.ClientID, old.UserID, req.scopes, old.AuthTime)
 		next := old
 		raw, rt := s.newRefreshToken(next)
 		at.RefreshTokenID = rt.ID
@@ -86,7 +86,9 @@ func (s *Storage) redeem(ctx context.Context, req *authRequest, at storage.Acces
 	return nil
 }
 
-func (s *Storage) newAccessToken(family, clientID, userID string, scopes []string) storage.AccessToken {
+// newAccessToken records an access token of a grant. authTime is the
+// grant's passkey ceremony, which step-up checks (RFC 9470).
+func (s *Storage) newAccessToken(family, clientID, userID string, scopes []string, authTime time.Time) storage.AccessToken {
 	now := s.now()
 	return storage.AccessToken{
 		ID:        secrets.ID(),
@@ -95,6 +97,7 @@ func (s *Storage) newAccessToken(family, clientID, userID string, scopes []strin
 		UserID:    userID,
 		Scopes:    scopes,
 		Audience:  []string{clientID},
+		AuthTime:  authTime,
 		CreatedAt: now,
 		ExpiresAt: now.Add(s.cfg.AccessTokenLifetime),
 	}

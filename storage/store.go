@@ -28,6 +28,63 @@ type Store interface {
 	// PasskeysByUser returns the user's passkeys, oldest first (none is not an error).
 	PasskeysByUser(ctx context.Context, userID string) ([]Passkey, error)
 	PasskeyByCredentialID(ctx context.Context, credentialID []byte) (Passkey, error)
+	// Passkey returns one of the user's passkeys; another user's, or an
+	// unknown id, is ErrNotFound.
+	Passkey(ctx context.Context, userID, passkeyID string) (Passkey, error)
+	// AddPasskey stores another passkey of an existing user together with
+	// the event (when not nil). A taken credential id is ErrAlreadyExists;
+	// an unknown user ErrNotFound.
+	AddPasskey(ctx context.Context, p Passkey, event *SecurityEvent) error
+	// RenamePasskey changes the name of one of the user's passkeys and
+	// returns it; another user's or an unknown id is ErrNotFound.
+	RenamePasskey(ctx context.Context, userID, passkeyID, name string, event *SecurityEvent) (Passkey, error)
+	// DeletePasskey removes one of the user's passkeys with the event. It is
+	// ErrNotFound for another user's or an unknown id, and ErrConflict —
+	// writing nothing — when the user would be left with neither a passkey
+	// nor an unused recovery code. The check and the delete are atomic, so
+	// two concurrent deletes cannot both pass it.
+	DeletePasskey(ctx context.Context, userID, passkeyID string, event *SecurityEvent) error
+	// FlagPasskey sets the passkey's CloneWarning (a sign counter went
+	// backwards) and records the event, in one transaction.
+	FlagPasskey(ctx context.Context, passkeyID string, event SecurityEvent) error
+	// ResetPasskeys removes all of a user's passkeys, sessions, recovery
+	// codes, access and refresh tokens and earlier enrollment links, and
+	// stores a new enrollment link and the event, in one transaction (an
+	// operator's reset after a lost — perhaps stolen — device: nothing the
+	// old device holds may keep working).
+	ResetPasskeys(ctx context.Context, userID string, link Enrollment, event SecurityEvent) error
+
+	// Security events.
+
+	// RecordEvent stores one security event.
+	RecordEvent(ctx context.Context, e SecurityEvent) error
+	// SecurityEvents returns the user's newest events first, at most limit.
+	SecurityEvents(ctx context.Context, userID string, limit int) ([]SecurityEvent, error)
+
+	// Recovery codes.
+
+	// ReplaceRecoveryCodes deletes the user's recovery codes and stores new
+	// ones with the event, in one transaction.
+	ReplaceRecoveryCodes(ctx context.Context, userID string, codes []RecoveryCode, event *SecurityEvent) error
+	// RecoveryCodes returns the user's codes, used ones included.
+	RecoveryCodes(ctx context.Context, userID string) ([]RecoveryCode, error)
+	// RedeemRecoveryCode marks the unused code as used and stores the
+	// enrollment link it buys and the event, in one transaction; a used or
+	// unknown code is ErrNotFound and writes nothing. Of concurrent callers
+	// exactly one succeeds.
+	RedeemRecoveryCode(ctx context.Context, codeID string, link Enrollment, event SecurityEvent) error
+
+	// Sign-up email codes.
+
+	// SaveEmailCode stores a code for an email, replacing any earlier one
+	// (and its attempt count).
+	SaveEmailCode(ctx context.Context, c EmailCode) error
+	// ConsumeEmailCode checks a guess for the email's unexpired code. A
+	// right guess deletes the code and returns it. A wrong guess counts an
+	// attempt and is ErrNotFound; the guess that reaches maxAttempts wrong
+	// ones deletes the code. No code, or an expired one, is ErrNotFound.
+	// The check is atomic: concurrent guesses cannot exceed maxAttempts.
+	ConsumeEmailCode(ctx context.Context, email string, hash []byte, maxAttempts int) (EmailCode, error)
 
 	// WebAuthn ceremonies.
 
@@ -125,6 +182,11 @@ type Store interface {
 	// authorization request. If the request cannot be completed (see
 	// CompleteAuthRequest) it returns ErrNotFound and writes nothing.
 	RecordSignIn(ctx context.Context, s SignIn) error
+	// RefreshSessionAuth records a new passkey ceremony (step-up) in a
+	// session — its AuthTime and AMR — and writes the passkey's use, in one
+	// transaction. An unknown or expired session, or a passkey that is not
+	// the session user's, is ErrNotFound.
+	RefreshSessionAuth(ctx context.Context, sessionID string, authTime time.Time, amr []string, passkeyID string, use PasskeyUse) error
 	// SessionByToken returns the unexpired session with this token hash.
 	SessionByToken(ctx context.Context, tokenHash []byte) (Session, error)
 	// DeleteSession ends a session; an unknown id is not an error.

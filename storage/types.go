@@ -209,8 +209,11 @@ type AccessToken struct {
 	Audience []string
 	// RefreshTokenID is the refresh token issued alongside, or "".
 	RefreshTokenID string
-	CreatedAt      time.Time
-	ExpiresAt      time.Time
+	// AuthTime is when the person last did a passkey ceremony for the
+	// grant (zero if unknown); step-up checks it (RFC 9470).
+	AuthTime  time.Time
+	CreatedAt time.Time
+	ExpiresAt time.Time
 }
 
 // RefreshToken is the record behind a refresh token. The token itself is
@@ -259,6 +262,8 @@ type SignIn struct {
 	// AuthRequestID, when not "", is completed with the session's user,
 	// auth time, AMR and id.
 	AuthRequestID string
+	// Events are stored with the sign-in (e.g. "sign_in", "recovery_used").
+	Events []SecurityEvent
 }
 
 // SigningKey is a token signing key. The private key arrives encrypted.
@@ -275,5 +280,48 @@ type SigningKey struct {
 	RetiredAt time.Time
 	// ExpiresAt is zero while the key signs; a retired key stays published
 	// until then, so tokens it signed can still be verified.
+	ExpiresAt time.Time
+}
+
+// SecurityEvent is one entry of a person's security activity, shown on
+// their account page.
+type SecurityEvent struct {
+	ID     string
+	UserID string
+	// Kind names what happened: "sign_in", "passkey_added",
+	// "passkey_renamed", "passkey_removed", "clone_detected",
+	// "recovery_codes_created", "recovery_used", "passkeys_reset", "signed_up".
+	// The store does not interpret it.
+	Kind string
+	// PasskeyID is the passkey concerned, or "".
+	PasskeyID string
+	IP        string
+	UserAgent string
+	// Detail is a short text for people (e.g. the passkey's name).
+	Detail    string
+	CreatedAt time.Time
+}
+
+// RecoveryCode is one single-use recovery code; only a slow hash of it is
+// kept (the hashing scheme is the caller's).
+type RecoveryCode struct {
+	ID        string
+	UserID    string
+	Hash      []byte
+	CreatedAt time.Time
+	// UsedAt is zero until the code is used.
+	UsedAt time.Time
+}
+
+// EmailCode is a short code sent to an email address to prove it
+// (sign-up). Only its hash is kept.
+type EmailCode struct {
+	Email string
+	Hash  []byte
+	// AuthRequestID is the sign-in the sign-up continues, or "".
+	AuthRequestID string
+	// Attempts counts wrong guesses so far.
+	Attempts  int
+	CreatedAt time.Time
 	ExpiresAt time.Time
 }

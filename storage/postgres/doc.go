@@ -17,6 +17,19 @@
 // consuming statement's RETURNING in data-modifying CTEs: one statement, one
 // round trip, and nothing is written when nothing was consumed.
 //
+// # Check, then write
+//
+// Where a write depends on what a read found, the read locks what it
+// relies on, so that a concurrent caller waits and then reads again under
+// READ COMMITTED: DeletePasskey locks every passkey of the user before it
+// counts them (two deletes of a user's last two passkeys cannot both pass
+// the check), ConsumeEmailCode locks the code before it compares and counts
+// (concurrent guesses take turns), ReplaceRecoveryCodes locks the user's
+// row (concurrent replacements take turns, the later one's fresh snapshot
+// deleting the earlier one's codes), and ResetPasskeys deletes the
+// passkeys — waiting for any sign-in in flight — before it deletes the
+// sessions in a second statement that sees what such a sign-in created.
+//
 // # Time
 //
 // Expiry is always compared with the injected clock (storage.Options.Now),

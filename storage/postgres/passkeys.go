@@ -20,15 +20,23 @@ func scanPasskey(row pgx.Row) (storage.Passkey, error) {
 	return p, err
 }
 
-// insertPasskey stores p; FinishEnrollment is the only way a passkey is made.
-func insertPasskey(ctx context.Context, q querier, p storage.Passkey) error {
-	_, err := q.Exec(ctx, `INSERT INTO passkeys (id, user_id, credential_id, public_key, attestation_type,
-		attestation_format, aaguid, sign_count, clone_warning, attachment, user_present, user_verified,
-		backup_eligible, backup_state, transports, attestation, extensions, name, created_at, last_used_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
-		p.ID, p.UserID, p.CredentialID, p.PublicKey, p.AttestationType,
+// insertPasskeySQL stores a passkey from passkeyArgs; a statement of its
+// own (FinishEnrollment) or the head of a CTE (AddPasskey).
+const insertPasskeySQL = `INSERT INTO passkeys (id, user_id, credential_id, public_key, attestation_type,
+	attestation_format, aaguid, sign_count, clone_warning, attachment, user_present, user_verified,
+	backup_eligible, backup_state, transports, attestation, extensions, name, created_at, last_used_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`
+
+// passkeyArgs are the parameters $1…$20 of insertPasskeySQL.
+func passkeyArgs(p storage.Passkey) []any {
+	return []any{p.ID, p.UserID, p.CredentialID, p.PublicKey, p.AttestationType,
 		p.AttestationFormat, p.AAGUID, int64(p.SignCount), p.CloneWarning, p.Attachment, p.UserPresent, p.UserVerified,
-		p.BackupEligible, p.BackupState, list(p.Transports), p.Attestation, p.Extensions, p.Name, p.CreatedAt, optionalTime(p.LastUsedAt))
+		p.BackupEligible, p.BackupState, list(p.Transports), p.Attestation, p.Extensions, p.Name, p.CreatedAt, optionalTime(p.LastUsedAt)}
+}
+
+// insertPasskey stores p.
+func insertPasskey(ctx context.Context, q querier, p storage.Passkey) error {
+	_, err := q.Exec(ctx, insertPasskeySQL, passkeyArgs(p)...)
 	return err
 }
 

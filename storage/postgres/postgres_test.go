@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/latchkey-id/latchkey/internal/secrets"
 	"github.com/latchkey-id/latchkey/internal/testenv"
 	"github.com/latchkey-id/latchkey/migrations"
 	"github.com/latchkey-id/latchkey/storage"
@@ -17,14 +19,62 @@ import (
 	"github.com/latchkey-id/latchkey/storage/storagetest"
 )
 
+// TestConformance runs the storage suite on one fresh database for the
+// run, each case in a fresh schema of its own: every statement of the
+// store names its tables unqualified, so search_path gives each case an
+// empty, migrated database in all but name, without paying a CREATE
+// DATABASE per case.
 func TestConformance(t *testing.T) {
+	dbURL := testenv.PostgresDatabase(t)
 	storagetest.Run(t, func(t *testing.T, opts storage.Options) storage.Store {
-		s := open(t, testenv.PostgresDatabase(t), opts)
+		s := open(t, freshSchema(t, dbURL), opts)
 		if err := s.Migrate(t.Context()); err != nil {
 			t.Fatalf("Migrate: %v", err)
 		}
 		return s
 	})
+}
+
+// freshSchema creates an empty schema in the database at dbURL and returns
+// dbURL with its search_path set to it; the schema is dropped when the test
+// ends (after the store is closed), so that dropping the database at the
+// end of the run stays quick. The URL also asks the pool to open four
+// connections at once (pgx opens them lazily), so that the suite's
+// concurrent callers really overlap instead of queueing for the first one.
+func freshSchema(t *testing.T, dbURL string) string {
+	t.Helper()
+	name := "case_" + strings.ToLower(strings.NewReplacer("-", "", "_", "").Replace(secrets.ID()))
+	conn, err := pgx.Connect(t.Context(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	schema := pgx.Identifier{name}.Sanitize()
+	if _, err := conn.Exec(t.Context(), "CREATE SCHEMA "+schema); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, dbURL)
+		if err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+			return
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+		}
+	})
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", name)
+	q.Set("pool_min_conns", "4")
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // open opens a store on url that is closed when the test ends.

@@ -9,12 +9,12 @@ import (
 )
 
 const accessTokenColumns = `id, family_id, client_id, coalesce(user_id, ''), nullif(scopes, '{}'),
-	nullif(audience, '{}'), coalesce(refresh_token_id, ''), created_at, expires_at`
+	nullif(audience, '{}'), coalesce(refresh_token_id, ''), auth_time, created_at, expires_at`
 
 func scanAccessToken(row pgx.Row) (storage.AccessToken, error) {
 	var t storage.AccessToken
 	err := row.Scan(&t.ID, &t.FamilyID, &t.ClientID, &t.UserID, &t.Scopes,
-		&t.Audience, &t.RefreshTokenID, ts(&t.CreatedAt), ts(&t.ExpiresAt))
+		&t.Audience, &t.RefreshTokenID, ts(&t.AuthTime), ts(&t.CreatedAt), ts(&t.ExpiresAt))
 	return t, err
 }
 
@@ -34,15 +34,15 @@ func scanRefreshToken(row pgx.Row) (storage.RefreshToken, error) {
 // INSERT … SELECT does not infer from the target columns.
 const (
 	issueAccess = `access AS (
-		INSERT INTO access_tokens (id, family_id, client_id, user_id, scopes, audience, refresh_token_id, created_at, expires_at)
-		SELECT $3::text, $4::text, $5::text, $6::text, $7::text[], $8::text[], $9::text, $10::timestamptz, $11::timestamptz
+		INSERT INTO access_tokens (id, family_id, client_id, user_id, scopes, audience, refresh_token_id, created_at, expires_at, auth_time)
+		SELECT $3::text, $4::text, $5::text, $6::text, $7::text[], $8::text[], $9::text, $10::timestamptz, $11::timestamptz, $12::timestamptz
 		FROM spent
 	)`
 	issueRefresh = `refresh AS (
 		INSERT INTO refresh_tokens (id, hash, family_id, client_id, user_id, scopes, audience, auth_time, amr,
 			session_id, created_at, expires_at, rotated_at)
-		SELECT $12::text, $13::bytea, $14::text, $15::text, $16::text, $17::text[], $18::text[], $19::timestamptz,
-			$20::text[], $21::text, $22::timestamptz, $23::timestamptz, $24::timestamptz
+		SELECT $13::text, $14::bytea, $15::text, $16::text, $17::text, $18::text[], $19::text[], $20::timestamptz,
+			$21::text[], $22::text, $23::timestamptz, $24::timestamptz, $25::timestamptz
 		FROM spent
 	)`
 )
@@ -51,7 +51,7 @@ const (
 // issueRefresh.
 func issueArgs(at storage.AccessToken, rt *storage.RefreshToken) []any {
 	args := []any{at.ID, at.FamilyID, at.ClientID, optional(at.UserID), list(at.Scopes), list(at.Audience),
-		optional(at.RefreshTokenID), at.CreatedAt, at.ExpiresAt}
+		optional(at.RefreshTokenID), at.CreatedAt, at.ExpiresAt, optionalTime(at.AuthTime)}
 	if rt != nil {
 		args = append(args, rt.ID, rt.Hash, rt.FamilyID, rt.ClientID, rt.UserID, list(rt.Scopes), list(rt.Audience),
 			optionalTime(rt.AuthTime), list(rt.AMR), optional(rt.SessionID), rt.CreatedAt, rt.ExpiresAt, optionalTime(rt.RotatedAt))

@@ -81,8 +81,8 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 
 // DeleteUser removes the user; the schema's ON DELETE CASCADE removes their
 // passkeys, sessions (with the clients they signed into), enrollments,
-// ceremonies, completed auth requests, tokens and consents in the same
-// statement. An unknown id is ErrNotFound.
+// ceremonies, completed auth requests, tokens, consents, security events
+// and recovery codes in the same statement. An unknown id is ErrNotFound.
 func (s *Store) DeleteUser(ctx context.Context, id string) error {
 	tag, err := s.pool.Exec(ctx, `DELETE FROM users WHERE id = $1`, id)
 	if err != nil {

@@ -20,7 +20,7 @@ func scanPasskey(sc scanner) (storage.Passkey, error) {
 	return p, err
 }
 
-// insertPasskey stores a passkey; FinishEnrollment is its only writer.
+// insertPasskey stores a passkey (FinishEnrollment, AddPasskey).
 func insertPasskey(ctx context.Context, tx *sql.Tx, p storage.Passkey) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO passkeys (`+passkeyColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

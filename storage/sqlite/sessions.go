@@ -3,6 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"time"
 
 	"github.com/latchkey-id/latchkey/storage"
 )
@@ -11,14 +13,22 @@ const sessionColumns = `id, token_hash, user_id, auth_time, amr, ip, user_agent,
 
 // RecordSignIn writes one successful sign-in in one transaction: the
 // passkey's use, the new session and, when asked, the completion of the
-// authorization request. If the request cannot be completed, or the passkey
-// is not the session user's, everything rolls back and the answer is
-// ErrNotFound.
+// authorization request, with the sign-in's security events. If the
+// request cannot be completed, or the passkey is not the session user's,
+// everything rolls back and the answer is ErrNotFound. An event without a
+// user is the session user's; one of another user is ErrConflict.
 func (s *Store) RecordSignIn(ctx context.Context, in storage.SignIn) error {
 	now := s.nowMicros()
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		se := in.Session
+	se := in.Session
+	es, err := eventsFor(se.UserID, in.Events...)
+	if err != nil {
+		return wrap("record sign-in", err)
+	}
+	err = s.write(ctx, func(tx *sql.Tx) error {
 		if err := usePasskey(ctx, tx, in.PasskeyID, se.UserID, in.Use); err != nil {
+			return err
+		}
+		if err := insertEvents(ctx, tx, es...); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -38,6 +48,26 @@ func (s *Store) RecordSignIn(ctx context.Context, in storage.SignIn) error {
 		return err
 	})
 	return wrap("record sign-in", err)
+}
+
+// RefreshSessionAuth records a step-up ceremony in the unexpired session
+// (AuthTime and AMR) and writes the passkey's use, in one transaction. An
+// unknown or expired session, or a passkey that is not the session user's,
+// is ErrNotFound and rolls everything back.
+func (s *Store) RefreshSessionAuth(ctx context.Context, sessionID string, authTime time.Time, amr []string, passkeyID string, use storage.PasskeyUse) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var userID string
+		err := tx.QueryRowContext(ctx, `UPDATE sessions SET auth_time = ?, amr = ? WHERE id = ? AND expires_at > ?
+			RETURNING user_id`, nullMicros(authTime), jsonList(amr), sessionID, s.nowMicros()).Scan(&userID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("unexpired session " + sessionID)
+		}
+		if err != nil {
+			return err
+		}
+		return usePasskey(ctx, tx, passkeyID, userID, use)
+	})
+	return wrap("refresh session auth", err)
 }
 
 // SessionByToken returns the unexpired session with this token hash.

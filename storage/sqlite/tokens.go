@@ -8,15 +8,15 @@ import (
 	"github.com/latchkey-id/latchkey/storage"
 )
 
-const accessTokenColumns = `id, family_id, client_id, user_id, scopes, audience, refresh_token_id, created_at, expires_at`
+const accessTokenColumns = `id, family_id, client_id, user_id, scopes, audience, refresh_token_id, created_at, expires_at, auth_time`
 
 const refreshTokenColumns = `id, hash, family_id, client_id, user_id, scopes, audience, auth_time, amr,
 	session_id, created_at, expires_at, rotated_at`
 
 func insertAccessToken(ctx context.Context, tx *sql.Tx, t storage.AccessToken) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO access_tokens (`+accessTokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := tx.ExecContext(ctx, `INSERT INTO access_tokens (`+accessTokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.ID, t.FamilyID, t.ClientID, nullString(t.UserID), jsonList(t.Scopes), jsonList(t.Audience),
-		nullString(t.RefreshTokenID), micros(t.CreatedAt), micros(t.ExpiresAt))
+		nullString(t.RefreshTokenID), micros(t.CreatedAt), micros(t.ExpiresAt), nullMicros(t.AuthTime))
 	return err
 }
 
@@ -90,7 +90,7 @@ func (s *Store) AccessToken(ctx context.Context, id string) (storage.AccessToken
 	err := s.readers.QueryRowContext(ctx, `SELECT `+accessTokenColumns+` FROM access_tokens
 		WHERE id = ? AND expires_at > ?`, id, s.nowMicros()).
 		Scan(&t.ID, &t.FamilyID, &t.ClientID, strCol{&t.UserID}, listCol{&t.Scopes}, listCol{&t.Audience},
-			strCol{&t.RefreshTokenID}, timeCol{&t.CreatedAt}, timeCol{&t.ExpiresAt})
+			strCol{&t.RefreshTokenID}, timeCol{&t.CreatedAt}, timeCol{&t.ExpiresAt}, timeCol{&t.AuthTime})
 	if err != nil {
 		return storage.AccessToken{}, wrap("access token", err)
 	}

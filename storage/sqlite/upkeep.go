@@ -13,7 +13,8 @@ const codeGrace = time.Hour
 
 // expirySweeps are DeleteExpired's statements; each takes the store's "now"
 // in microseconds. Rotated refresh tokens go with their own expiry, like
-// any other, which keeps them for replay detection until then.
+// any other, which keeps them for replay detection until then. Security
+// events and recovery codes never expire: they go with their user.
 var expirySweeps = []string{
 	`DELETE FROM ceremonies WHERE expires_at <= ?`,
 	`DELETE FROM enrollments WHERE expires_at <= ?`,
@@ -23,6 +24,7 @@ var expirySweeps = []string{
 	`DELETE FROM refresh_tokens WHERE expires_at <= ?`,
 	`DELETE FROM sessions WHERE expires_at <= ?`,
 	`DELETE FROM signing_keys WHERE expires_at IS NOT NULL AND expires_at <= ?`,
+	`DELETE FROM email_codes WHERE expires_at <= ?`,
 }
 
 // DeleteExpired removes rows past their expiry, in one transaction, and

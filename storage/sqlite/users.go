@@ -91,8 +91,8 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 
 // DeleteUser removes the user; the schema's ON DELETE CASCADE removes their
 // passkeys, sessions (with the clients they signed into), enrollments,
-// ceremonies, completed auth requests, tokens and consents in the same
-// statement.
+// ceremonies, completed auth requests, tokens, consents, security events
+// and recovery codes in the same statement.
 func (s *Store) DeleteUser(ctx context.Context, id string) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		return deleteOne(ctx, tx, `DELETE FROM users WHERE id = ?`, id)

@@ -117,7 +117,7 @@ var authRequestTests = []test{
 			cs[i] = e.completion(u.ID)
 		}
 		got := make([]storage.AuthRequest, racers)
-		w := race(t, racers, func(i int) error {
+		w := e.race(t, racers, func(i int) error {
 			var err error
 			got[i], err = e.s.CompleteAuthRequest(e.ctx, a.ID, cs[i])
 			return err

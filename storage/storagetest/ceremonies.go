@@ -60,7 +60,7 @@ var ceremonyTests = []test{
 		c := e.newCeremony("", "")
 		must(t, e.s.CreateCeremony(e.ctx, c))
 		got := make([]storage.Ceremony, racers)
-		w := race(t, racers, func(i int) error {
+		w := e.race(t, racers, func(i int) error {
 			var err error
 			got[i], err = e.s.ConsumeCeremony(e.ctx, c.Hash)
 			return err

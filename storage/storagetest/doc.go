@@ -32,6 +32,18 @@
 //     a code whose session ended before it was redeemed still redeems,
 //     recording nothing;
 //   - the clock a method reads decides the times it writes itself: UsedAt
-//     (RedeemCode), RotatedAt (RotateRefreshToken), RetiredAt
-//     (RotateSigningKey).
+//     (RedeemCode, RedeemRecoveryCode), RotatedAt (RotateRefreshToken),
+//     RetiredAt (RotateSigningKey);
+//   - a security event, enrollment link or recovery code handed to an
+//     operation on one person's account (AddPasskey, RenamePasskey,
+//     DeletePasskey, FlagPasskey, ResetPasskeys, ReplaceRecoveryCodes,
+//     RedeemRecoveryCode, RecordSignIn) belongs to that person: one without
+//     a user gets theirs, and one of another user is ErrConflict and writes
+//     nothing;
+//   - SecurityEvents breaks ties of CreatedAt by the greater id first, ids
+//     compared as bytes, and returns none for a limit below 1;
+//     RecoveryCodes lists oldest first, the smaller id first at one instant;
+//   - ReplaceRecoveryCodes and ResetPasskeys of an unknown user are
+//     ErrNotFound; concurrent ReplaceRecoveryCodes calls leave one caller's
+//     codes whole, never a mix.
 package storagetest

@@ -166,7 +166,7 @@ var enrollmentTests = []test{
 			ps[i] = e.newPasskey(u.ID)
 			ps[i].Name = fmt.Sprintf("racer %d", i)
 		}
-		w := race(t, racers, func(i int) error {
+		w := e.race(t, racers, func(i int) error {
 			return e.s.FinishEnrollment(e.ctx, en.TokenHash, nil, ps[i])
 		})
 		got, err := e.s.PasskeysByUser(e.ctx, u.ID)
@@ -176,7 +176,7 @@ var enrollmentTests = []test{
 	{"of 20 concurrent setup enrollments with one token exactly one creates its user", func(t *testing.T, e *env) {
 		setup := e.enrollment(t, "")
 		users := make([]storage.User, racers)
-		w := race(t, racers, func(i int) error {
+		w := e.race(t, racers, func(i int) error {
 			users[i] = e.newUser()
 			return e.s.FinishEnrollment(e.ctx, setup.TokenHash, &users[i], e.newPasskey(users[i].ID))
 		})

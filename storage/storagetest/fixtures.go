@@ -199,6 +199,7 @@ func (e *env) newAccessToken(familyID, clientID, userID string) storage.AccessTo
 		Scopes:         []string{"openid", "email"},
 		Audience:       []string{clientID, "https://api.example"},
 		RefreshTokenID: secrets.ID(),
+		AuthTime:       now.Add(-2 * time.Minute),
 		CreatedAt:      now,
 		ExpiresAt:      now.Add(time.Hour),
 	}

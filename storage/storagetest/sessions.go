@@ -121,7 +121,7 @@ var sessionTests = []test{
 			ins[i] = e.newSignIn(p, a.ID)
 			ins[i].Use.SignCount = p.SignCount + uint32(i) + 1
 		}
-		w := race(t, racers, func(i int) error { return e.s.RecordSignIn(e.ctx, ins[i]) })
+		w := e.race(t, racers, func(i int) error { return e.s.RecordSignIn(e.ctx, ins[i]) })
 		for i, in := range ins {
 			_, err := e.s.SessionByToken(e.ctx, in.Session.TokenHash)
 			if i == w {

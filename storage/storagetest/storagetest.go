@@ -29,6 +29,11 @@ func Run(t *testing.T, newStore func(t *testing.T, opts storage.Options) storage
 		{"session clients", sessionClientTests},
 		{"signing keys", signingKeyTests},
 		{"upkeep", upkeepTests},
+		{"passkey management", passkeyManageTests},
+		{"security events", eventTests},
+		{"recovery codes", recoveryCodeTests},
+		{"email codes", emailCodeTests},
+		{"step-up", stepUpTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -96,7 +96,7 @@ var tokenTests = []test{
 		for i := range racers {
 			ats[i], rts[i] = e.newAccessToken(code.AuthRequestID, c.ID, u.ID), e.newRefreshToken(code.AuthRequestID, c.ID, u.ID)
 		}
-		w := race(t, racers, func(i int) error { return e.s.RedeemCode(e.ctx, code.Hash, ats[i], &rts[i]) })
+		w := e.race(t, racers, func(i int) error { return e.s.RedeemCode(e.ctx, code.Hash, ats[i], &rts[i]) })
 		for i := range racers {
 			if i != w {
 				e.assertNoTokens(t, ats[i], rts[i])
@@ -150,7 +150,7 @@ var tokenTests = []test{
 		for i := range racers {
 			ats[i], rts[i] = e.newAccessToken(g.req.ID, c.ID, u.ID), e.newRefreshToken(g.req.ID, c.ID, u.ID)
 		}
-		w := race(t, racers, func(i int) error { return e.s.RotateRefreshToken(e.ctx, g.refresh.Hash, ats[i], rts[i]) })
+		w := e.race(t, racers, func(i int) error { return e.s.RotateRefreshToken(e.ctx, g.refresh.Hash, ats[i], rts[i]) })
 		for i := range racers {
 			if i != w {
 				e.assertNoTokens(t, ats[i], rts[i])
