@@ -21,6 +21,8 @@ const (
 const (
 	PurposeInvite = "invite"
 	PurposeSetup  = "setup"
+	// PurposeReset is the link of an operator's passkey reset.
+	PurposeReset = "reset"
 )
 
 // Service performs administrative actions against the store.

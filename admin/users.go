@@ -124,3 +124,50 @@ func (s *Service) SetupLink(ctx context.Context) (link string, ok bool, err erro
 	}
 	return s.link(token), true, nil
 }
+
+// ResetUser is a person whose passkeys were reset, with the one-time link
+// to their new first passkey.
+type ResetUser struct {
+	User          storage.User
+	EnrollmentURL string
+}
+
+// ResetPasskeys is an operator's help for a person who lost every passkey
+// and every recovery code: it removes their passkeys, sessions and
+// recovery codes and issues a new enrollment link (EnrollmentTTL, 7 days
+// by default), in one transaction with a "passkeys_reset" event. The
+// person's identity (subject, email, consents) stays. The new passkey
+// comes with a fresh set of recovery codes, since the person has none.
+func (s *Service) ResetPasskeys(ctx context.Context, idOrEmail string) (ResetUser, error) {
+	u, err := s.FindUser(ctx, idOrEmail)
+	if err != nil {
+		return ResetUser{}, err
+	}
+	now := s.now()
+	token := secrets.Token()
+	ttl := s.EnrollmentTTL
+	if ttl == 0 {
+		ttl = DefaultEnrollmentTTL
+	}
+	link := storage.Enrollment{
+		TokenHash: secrets.Hash(token),
+		UserID:    u.ID,
+		Purpose:   PurposeReset,
+		CreatedAt: now,
+		ExpiresAt: now.Add(ttl),
+	}
+	event := storage.SecurityEvent{
+		ID:        secrets.ID(),
+		UserID:    u.ID,
+		Kind:      EventPasskeysReset,
+		Detail:    "Passkeys reset by an administrator",
+		CreatedAt: now,
+	}
+	if err := s.Store.ResetPasskeys(ctx, u.ID, link, event); err != nil {
+		return ResetUser{}, notFound(err, "user", idOrEmail)
+	}
+	return ResetUser{User: u, EnrollmentURL: s.link(token)}, nil
+}
+
+// EventPasskeysReset is the security event of an operator's reset.
+const EventPasskeysReset = "passkeys_reset"

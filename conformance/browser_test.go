@@ -56,8 +56,9 @@ func TestF36PromptLoginInABrowser(t *testing.T) {
 			chromedp.Navigate(u.EnrollmentURL),
 			chromedp.WaitVisible(chromedp.ID("create")),
 			chromedp.Click(chromedp.ID("create")),
-			chromedp.WaitVisible(chromedp.ID("enroll-done")),
 		)
+		b.SaveRecoveryCodes(t)
+		b.Run(t, "see the passkey ready", chromedp.WaitVisible(chromedp.ID("enroll-done")))
 		signCount := func() int64 {
 			t.Helper()
 			creds := b.Credentials(t)

@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"bytes"
+	"encoding/json"
 	"maps"
 	"net/http"
 	"slices"
@@ -82,6 +83,17 @@ func (e *env) discoveryProbes(doc map[string]any) map[string]func() {
 				case "email":
 					if e.wantUserinfo(tok.AccessToken)["email"] != adaEmail {
 						e.t.Error("email granted no email")
+					}
+				case "passkeys":
+					// The passkey management API lists Ada's passkeys.
+					req := request(e.t, http.MethodGet, e.srv.URL+"/api/v1/me/passkeys", nil)
+					req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+					res := send(e.t, req)
+					var list []struct {
+						ID string `json:"id"`
+					}
+					if err := json.Unmarshal(res.Body, &list); res.Status != http.StatusOK || err != nil || len(list) != 1 || list[0].ID == "" {
+						e.t.Errorf("passkeys granted no passkey list: %d %s", res.Status, res.Body)
 					}
 				default:
 					unknown("scope", s)

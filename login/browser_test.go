@@ -10,6 +10,7 @@ import (
 	cdpwebauthn "github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 
+	"github.com/latchkey-id/latchkey/internal/testbrowser"
 	"github.com/latchkey-id/latchkey/internal/testenv"
 	"github.com/latchkey-id/latchkey/storage"
 )
@@ -49,6 +50,9 @@ func TestBrowser(t *testing.T) {
 	`}); err != nil {
 		t.Fatalf("install problem recorder: %v", err)
 	}
+	// Passkey autofill waits for the person, as outside the virtual
+	// authenticator environment (testbrowser.AutofillShim).
+	testbrowser.InstallAutofillShim(t, browserCtx)
 	noProblems := func(where string) {
 		t.Helper()
 		problems, err := chromedp.Run(browserCtx, chromedp.Evaluate[[]string](`window.__problems`))
@@ -91,8 +95,11 @@ func TestBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("name"), "Ada Lovelace"),
 		chromedp.SendKeys(chromedp.ID("email"), "ada@example.com"),
 		chromedp.Click(button("Create a passkey")),
-		chromedp.WaitVisible(`//h1[normalize-space()="Your passkey is ready"]`),
 	))
+	if codes := (&testbrowser.Browser{Ctx: browserCtx}).SaveRecoveryCodes(t); len(codes) != 10 {
+		t.Fatalf("the first passkey came with %d recovery codes, want 10", len(codes))
+	}
+	must(t, chromedp.Do(browserCtx, chromedp.WaitVisible(`//h1[normalize-space()="Your passkey is ready"]`)))
 	noProblems("enrollment page")
 	admin, err := ts.store.UserByEmail(ts.ctx(), "ada@example.com")
 	if err != nil || !admin.Admin {

@@ -32,6 +32,11 @@ type ceremonyData struct {
 	TokenHash []byte `json:"token_hash,omitempty"`
 	// NewUser is the person the setup link creates when it finishes.
 	NewUser *pendingUser `json:"new_user,omitempty"`
+	// SessionID binds an account ceremony (register, step-up) begun from a
+	// browser session to that session; GrantID binds one begun with a
+	// bearer token to the token's grant (see account_ceremony.go).
+	SessionID string `json:"session_id,omitempty"`
+	GrantID   string `json:"grant_id,omitempty"`
 }
 
 // startCeremony stores a ceremony under the hash of a fresh random value and

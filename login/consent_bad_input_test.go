@@ -31,7 +31,7 @@ func (e *consentBadEnv) send(body string) response {
 }
 
 func (e *consentBadEnv) sendID(c *http.Client, id string) response {
-	return e.post(c, e.path, map[string]string{"auth_request_id": id})
+	return e.postCSRF(c, e.path, map[string]string{"auth_request_id": id})
 }
 
 func TestBadConsentDecisionsAreRefusedWithoutWritingAnything(t *testing.T) {
@@ -90,6 +90,12 @@ func TestBadConsentDecisionsAreRefusedWithoutWritingAnything(t *testing.T) {
 			}
 		}, attack: func(e *consentBadEnv) response { return e.sendID(e.ada, e.ar.ID) }, status: 410, code: "sign_in_expired"},
 		{name: "no session", attack: func(e *consentBadEnv) response { return e.sendID(e.browser(), e.ar.ID) }, status: 403, code: "login_required"},
+		{name: "no CSRF token", attack: func(e *consentBadEnv) response {
+			return e.post(e.ada, e.path, map[string]string{"auth_request_id": e.ar.ID})
+		}, status: 403, code: "csrf"},
+		{name: "another session's CSRF token", attack: func(e *consentBadEnv) response {
+			return e.doWith(e.ada, http.MethodPost, e.path, "application/json", []byte(`{"auth_request_id":"`+e.ar.ID+`"}`), csrfHeaderOf(e.csrfFor(e.bob)))
+		}, status: 403, code: "csrf"},
 		{name: "the consent cookie without the session", attack: func(e *consentBadEnv) response {
 			return e.postWithCookies(e.path, map[string]string{"auth_request_id": e.ar.ID}, e.jarCookie(e.ada, consentCookie))
 		}, status: 403, code: "login_required"},

@@ -92,6 +92,10 @@ func (h *Handler) consentDecision(w http.ResponseWriter, r *http.Request) (stora
 	if sess.ID == "" {
 		return storage.AuthRequest{}, storage.Session{}, errNotSignedIn
 	}
+	// The consent page's CSRF token (csrf.go), on top of the consent cookie.
+	if err := h.checkCSRF(r, sess); err != nil {
+		return storage.AuthRequest{}, storage.Session{}, err
+	}
 	ar, err := h.openAuthRequest(r.Context(), req.AuthRequestID)
 	if err != nil {
 		return storage.AuthRequest{}, storage.Session{}, expiredOr(errSignInExpired, err)

@@ -79,7 +79,7 @@ func (ts *testServer) loginURL(id string) string {
 // decide posts a decision ("allow" or "deny") for the request from browser c.
 func (ts *testServer) decide(c *http.Client, decision, authRequestID string) response {
 	ts.t.Helper()
-	return ts.post(c, "/consent/"+decision, map[string]string{"auth_request_id": authRequestID})
+	return ts.postCSRF(c, "/consent/"+decision, map[string]string{"auth_request_id": authRequestID})
 }
 
 // storedConsent returns the person's consent to the client, or fails.
@@ -110,7 +110,8 @@ func (ts *testServer) browserSession(c *http.Client) storage.Session {
 	return s
 }
 
-// postWithCookies posts JSON with exactly these cookies (no jar).
+// postWithCookies posts JSON with exactly these cookies (no jar), and the
+// CSRF token of the session cookie among them.
 func (ts *testServer) postWithCookies(path string, v any, cookies ...*http.Cookie) response {
 	ts.t.Helper()
 	b, err := json.Marshal(v)
@@ -124,6 +125,10 @@ func (ts *testServer) postWithCookies(path string, v any, cookies ...*http.Cooki
 	req.Header.Set("Content-Type", "application/json")
 	for _, c := range cookies {
 		req.AddCookie(c)
+		if c.Name == sessionCookie {
+			// The token the page of that session carries.
+			req.Header.Set(csrfHeader, ts.csrfForCookie(c.Value))
+		}
 	}
 	client := ts.browser()
 	client.Jar = nil

@@ -16,6 +16,8 @@ type consentPageData struct {
 	Email string
 	// Scopes are the requested scopes Latchkey knows, in plain words.
 	Scopes []string
+	// CSRFToken goes in the page's meta tag; the decision sends it back.
+	CSRFToken string
 }
 
 // consentPage serves GET /consent?authRequestID=ID: the app's name, what it
@@ -55,6 +57,7 @@ func (h *Handler) consentPage(w http.ResponseWriter, r *http.Request) error {
 		AppName:       client.Name,
 		Email:         user.Email,
 		Scopes:        describeScopes(knownScopes(ar.Scopes)),
+		CSRFToken:     h.csrfToken(sess),
 	}
 	if data.AppName == "" {
 		data.AppName = "the app"

@@ -63,7 +63,7 @@ func TestAllowingConsentCompletesTheSignIn(t *testing.T) {
 	}
 	body := string(page.body)
 	// Known scopes in plain words, in a fixed order; "groups" is ignored.
-	want := []string{`data-auth-request-id="` + ar.ID + `"`, "Allow Acme Mail?", "<strong>Acme Mail</strong> asks to:",
+	want := []string{`<meta name="csrf-token" content="` + e.csrfFor(c) + `">`, `data-auth-request-id="` + ar.ID + `"`, "Allow Acme Mail?", "<strong>Acme Mail</strong> asks to:",
 		"<li>Know who you are</li>", "<li>See your name</li>", "<li>See your email address</li>",
 		"<li>Stay signed in when you are not using it</li>", "<li>Manage your passkeys</li>",
 		"<strong>ada@example.com</strong>",

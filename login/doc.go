@@ -21,6 +21,22 @@
 // Ceremonies expire after five minutes, enforced here (go-webauthn only
 // expires sessions when told to).
 //
+// Self-service (selfservice.go): "Lost your passkey?" trades an email and
+// a recovery code for a one-time enrollment link (recovery.go); open
+// sign-up trades an email code for a new account and such a link
+// (signup*.go); either link's new passkey then continues the sign-in
+// (enroll_continue.go). A first passkey comes with recovery codes. The
+// sign-in page also offers passkey autofill (conditional.go), and
+// /.well-known/webauthn lists related origins (wellknown.go).
+//
+// The account page (account.go) and the passkey management API under
+// /api/v1/me (api_*.go) let a person list, add, rename and remove passkeys
+// and make new recovery codes, from the browser session with its CSRF
+// token (csrf.go) or with an access token carrying the "passkeys" scope.
+// Removals and new codes need a passkey ceremony in the last five minutes
+// (stepup.go). Every ceremony obeys the operator's Policy (policy.go), and
+// a sign counter that goes back flags the passkey (clone.go).
+//
 // The JSON shapes of the endpoints are a public contract (DESIGN.md,
 // "Passkey ceremonies, JSON over HTTP"); custom sign-in UIs may call them.
 package login

@@ -20,6 +20,10 @@ type enrollPageData struct {
 	Setup bool
 	Email string
 	Name  string
+
+	// Recovery is true for a link bought with a recovery code: "Create a
+	// new passkey".
+	Recovery bool
 }
 
 // enrollPage serves GET /enroll/{token}: the page that creates a passkey
@@ -30,7 +34,7 @@ func (h *Handler) enrollPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	data := enrollPageData{pageBase: pageBase{Root: rootNested}, Token: token, Setup: e.UserID == ""}
+	data := enrollPageData{pageBase: pageBase{Root: rootNested}, Token: token, Setup: e.UserID == "", Recovery: e.Purpose == purposeRecovery}
 	if !data.Setup {
 		u, err := h.Store.User(r.Context(), e.UserID)
 		if errors.Is(err, storage.ErrNotFound) {

@@ -59,7 +59,7 @@ func (h *Handler) enrollBegin(w http.ResponseWriter, r *http.Request) error {
 		user = newPasskeyUser(u, passkeys)
 	}
 
-	creation, session, err := h.WebAuthn.BeginRegistration(user, registrationOptions(user.descriptors())...)
+	creation, session, err := h.WebAuthn.BeginRegistration(user, h.creationOptions(user.descriptors())...)
 	if err != nil {
 		return httpx.Internal(fmt.Errorf("begin registration: %w", err))
 	}

@@ -17,12 +17,19 @@ import (
 
 type enrollFinishRequest struct {
 	Credential json.RawMessage `json:"credential"`
-	// Name is the passkey's name; "Passkey" when absent.
+	// Name is the passkey's name; when absent, its authenticator's name
+	// or "Passkey" (namePasskey).
 	Name string `json:"name"`
 }
 
 type enrollFinishResponse struct {
 	Passkey passkeyJSON `json:"passkey"`
+	// RecoveryCodes come with a person's first passkey, once
+	// (enroll_continue.go).
+	RecoveryCodes []string `json:"recovery_codes,omitempty"`
+	// RedirectTo continues the sign-in a recovery or sign-up link was
+	// bound to.
+	RedirectTo string `json:"redirect_to,omitempty"`
 }
 
 // defaultPasskeyName names a passkey whose person gave it no name.
@@ -91,7 +98,10 @@ func (h *Handler) enrollFinish(w http.ResponseWriter, r *http.Request) error {
 	if len(cred.ID) == 0 || len(cred.ID) > maxCredentialIDLength {
 		return errInvalidCredential.WithCause(errors.New("credential id length out of range"))
 	}
-	pk, err := passkeyOf(secrets.ID(), userID, req.Name, cred, now)
+	if err := h.checkNewCredential(r, cred); err != nil {
+		return err
+	}
+	pk, err := passkeyOf(secrets.ID(), userID, namePasskey(req.Name, cred), cred, now)
 	if err != nil {
 		return httpx.Internal(err)
 	}
@@ -104,8 +114,7 @@ func (h *Handler) enrollFinish(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return httpx.Internal(fmt.Errorf("finish enrollment: %w", err))
 	}
-	httpx.WriteJSON(w, http.StatusOK, enrollFinishResponse{Passkey: passkeyView(pk)})
-	return nil
+	return h.afterEnrollment(w, r, cer.AuthRequestID, pk)
 }
 
 // decodeEnrollFinish reads the finish body, validates the passkey name and
@@ -116,9 +125,8 @@ func decodeEnrollFinish(w http.ResponseWriter, r *http.Request) (enrollFinishReq
 	if err := httpx.DecodeJSON(w, r, &req); err != nil {
 		return req, nil, err
 	}
-	if req.Name == "" {
-		req.Name = defaultPasskeyName
-	} else {
+	// No name: namePasskey picks the authenticator's, else "Passkey".
+	if req.Name != "" {
 		name, ok := normalizeName(req.Name)
 		if !ok {
 			return req, nil, errInvalidName

@@ -1,6 +1,7 @@
 package login
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -41,6 +42,25 @@ type Handler struct {
 	Now func() time.Time
 	// SessionLifetime is the life of a browser session; DefaultSessionLifetime when zero.
 	SessionLifetime time.Duration
+	// AccessTokens resolves the bearer tokens apps send to /api/v1/me/…
+	// (the OP: *op.Provider). When nil, every bearer token is refused.
+	AccessTokens AccessTokenVerifier
+	// Policy is the passkey policy of every ceremony (policy.go); the zero
+	// value is DESIGN.md's default.
+	Policy Policy
+	// Signup opens sign-up by email code (signup.go); closed by default,
+	// when only enrollment links create accounts.
+	Signup SignupPolicy
+	// Mailer sends sign-up mail; required when Signup.Open.
+	Mailer Mailer
+	// RelatedOrigins are served at /.well-known/webauthn (wellknown.go).
+	RelatedOrigins []string
+	// SessionEnding, when set, is called just before a browser session is
+	// deleted — sign-out on the account page or logout through the OP — so
+	// the OP can send back-channel logout to the apps it signed into.
+	SessionEnding func(ctx context.Context, s storage.Session) error
+	// limits throttle recovery and sign-up (ratelimit.go); Mount sets them.
+	limits *rateLimits
 }
 
 // Check reports every missing or unusable dependency at once.
@@ -64,6 +84,8 @@ func (h *Handler) Check() error {
 	if h.SessionLifetime < 0 {
 		errs = append(errs, errors.New("login: SessionLifetime is negative"))
 	}
+	errs = append(errs, h.Policy.check()...)
+	errs = append(errs, h.checkSelfService()...)
 	return errors.Join(errs...)
 }
 
@@ -75,6 +97,9 @@ func (h *Handler) Mount(r chi.Router) {
 		panic(err)
 	}
 	r.Get("/static/*", serveStatic)
+	r.Get("/.well-known/webauthn", h.wellKnownWebAuthn)
+	h.limits = newRateLimits()
+	h.mountAccount(r) // account.go: /account and /api/v1/me/…
 
 	r.Group(func(r chi.Router) {
 		r.Use(httpx.SecurityHeaders, httpx.NoStore)
@@ -83,6 +108,8 @@ func (h *Handler) Mount(r chi.Router) {
 		r.Get("/enroll/{token}", h.page(rootNested, h.enrollPage))
 		r.Get("/signed-out", h.page(rootTop, h.signedOutPage))
 		r.Get("/consent", h.page(rootTop, h.consentPage))
+		r.Get("/login/recovery", h.page(rootNested, h.recoveryPage))
+		r.Get("/signup", h.page(rootTop, h.signupPage))
 
 		r.Group(func(r chi.Router) {
 			// The JSON endpoints already demand Content-Type:
@@ -97,6 +124,9 @@ func (h *Handler) Mount(r chi.Router) {
 			r.Post("/consent/deny", h.api(h.consentDeny))
 			r.Post("/enroll/{token}/begin", h.api(h.enrollBegin))
 			r.Post("/enroll/{token}/finish", h.api(h.enrollFinish))
+			r.Post("/login/recovery", h.api(h.recover))
+			r.Post("/signup/start", h.api(h.signupStart))
+			r.Post("/signup/verify", h.api(h.signupVerify))
 		})
 	})
 }

@@ -83,6 +83,13 @@ type testServer struct {
 // store's Config (a statement tracer, say) before it opens.
 func newTestServer(t *testing.T, edits ...func(*postgres.Config)) *testServer {
 	t.Helper()
+	return newTestServerFor(t, nil, edits...)
+}
+
+// newTestServerFor is newTestServer with the Handler changed by edit (a
+// policy, say) before it is mounted.
+func newTestServerFor(t *testing.T, edit func(*Handler), edits ...func(*postgres.Config)) *testServer {
+	t.Helper()
 	dbURL := testenv.PostgresDatabase(t)
 	ctx := context.Background()
 	clock := &testClock{now: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
@@ -122,6 +129,9 @@ func newTestServer(t *testing.T, edits ...func(*postgres.Config)) *testServer {
 		Secret:      bytes.Repeat([]byte{0x42}, 32),
 		Logger:      logger,
 		Now:         clock.Now,
+	}
+	if edit != nil {
+		edit(ts.handler)
 	}
 	r := chi.NewRouter()
 	r.Use(httpx.RequestID, httpx.AccessLog(logger))

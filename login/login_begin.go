@@ -15,6 +15,8 @@ import (
 type loginBeginRequest struct {
 	AuthRequestID string `json:"auth_request_id"`
 	Email         string `json:"email"`
+	// Conditional begins passkey autofill (conditional.go).
+	Conditional bool `json:"conditional"`
 }
 
 // loginBegin serves POST /login/passkey/begin and answers
@@ -30,7 +32,8 @@ func (h *Handler) loginBegin(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.DecodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	if !validID(req.AuthRequestID) {
+	// No auth_request_id: a sign-in to the account page (account_signin.go).
+	if req.AuthRequestID != "" && !validID(req.AuthRequestID) {
 		return errMissingRequestID
 	}
 	var email string
@@ -40,16 +43,13 @@ func (h *Handler) loginBegin(w http.ResponseWriter, r *http.Request) error {
 			return errInvalidEmail
 		}
 	}
+	if req.Conditional && email != "" {
+		return errConditionalWithEmail
+	}
 	ctx := r.Context()
-	ar, err := h.Store.AuthRequest(ctx, req.AuthRequestID)
-	if errors.Is(err, storage.ErrNotFound) {
-		return errSignInExpired.WithCause(err)
-	}
+	arID, err := h.signInTarget(ctx, req.AuthRequestID)
 	if err != nil {
-		return httpx.Internal(fmt.Errorf("auth request: %w", err))
-	}
-	if ar.Done || ar.Error != "" {
-		return errSignInExpired.WithCause(errors.New("auth request already finished"))
+		return err
 	}
 
 	var (
@@ -58,8 +58,10 @@ func (h *Handler) loginBegin(w http.ResponseWriter, r *http.Request) error {
 		data      ceremonyData
 		userID    string
 	)
-	if email == "" {
-		assertion, session, err = h.WebAuthn.BeginDiscoverableLogin(loginOptions()...)
+	if req.Conditional {
+		assertion, session, err = h.beginConditionalLogin()
+	} else if email == "" {
+		assertion, session, err = h.WebAuthn.BeginDiscoverableLogin(h.assertionOptions()...)
 	} else {
 		user, passkeys, known, lerr := h.lookupEmail(r, email)
 		if lerr != nil {
@@ -67,10 +69,10 @@ func (h *Handler) loginBegin(w http.ResponseWriter, r *http.Request) error {
 		}
 		if known {
 			userID = user.ID
-			assertion, session, err = h.WebAuthn.BeginLogin(newPasskeyUser(user, passkeys), loginOptions()...)
+			assertion, session, err = h.WebAuthn.BeginLogin(newPasskeyUser(user, passkeys), h.assertionOptions()...)
 		} else {
 			data.Decoy = true
-			opts := append(loginOptions(), webauthn.WithAllowedCredentials(h.decoyCredentials(email)))
+			opts := append(h.assertionOptions(), webauthn.WithAllowedCredentials(h.decoyCredentials(email)))
 			assertion, session, err = h.WebAuthn.BeginDiscoverableLogin(opts...)
 		}
 	}
@@ -78,7 +80,7 @@ func (h *Handler) loginBegin(w http.ResponseWriter, r *http.Request) error {
 		return httpx.Internal(fmt.Errorf("begin login: %w", err))
 	}
 	data.Session = *session
-	if err := h.startCeremony(ctx, w, kindLogin, ar.ID, userID, data); err != nil {
+	if err := h.startCeremony(ctx, w, kindLogin, arID, userID, data); err != nil {
 		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, assertion)
@@ -113,7 +115,8 @@ func (h *Handler) lookupEmail(r *http.Request, email string) (storage.User, []st
 // loginOptions are the per-ceremony choices of every login: user
 // verification required (DESIGN.md passkey policy) and the ceremony's
 // 5-minute life as the browser's timeout. Passed per request, never set by
-// mutating the shared webauthn.Config.
+// mutating the shared webauthn.Config. Ceremonies begin with
+// h.assertionOptions(), which applies the operator's Policy on top.
 func loginOptions() []webauthn.LoginOption {
 	return []webauthn.LoginOption{
 		webauthn.WithUserVerification(protocol.VerificationRequired),

@@ -54,14 +54,13 @@ func (h *Handler) loginFinish(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return httpx.Internal(errors.New("verified credential missing from the user's passkeys"))
 	}
-	// WebAuthn §7.2 (the signCount step) and §6.1.1 leave a signature
-	// counter that did not grow to the relying party's policy; ours refuses
-	// it (DESIGN.md), since it suggests a cloned authenticator. Synced
-	// passkeys keep 0 and pass.
-	if cred.Authenticator.CloneWarning {
-		h.securityEvent(r, "passkey.counter_regression", "user_id", user.ID, "passkey_id", stored.ID,
-			"stored_count", stored.SignCount, "presented_count", parsed.Response.AuthenticatorData.Counter)
-		return errInvalidCredential.WithCause(errors.New("sign counter did not increase"))
+	// A sign counter that went back flags the passkey and refuses it;
+	// then the operator's policy (clone.go).
+	if err := h.checkVerifiedAssertion(r, user, stored, cred, parsed); err != nil {
+		return err
+	}
+	if req.AuthRequestID == "" {
+		return h.finishAccountSignIn(w, r, user, stored, cred, parsed)
 	}
 
 	// Consent is decided before anything is written: a request that needs
@@ -96,6 +95,7 @@ func (h *Handler) loginFinish(w http.ResponseWriter, r *http.Request) error {
 		},
 		Session:       sess,
 		AuthRequestID: complete,
+		Events:        []storage.SecurityEvent{h.newEvent(r, user.ID, eventSignIn, stored.ID, stored.Name)},
 	})
 	if errors.Is(err, storage.ErrNotFound) {
 		return errSignInExpired.WithCause(err)
@@ -148,7 +148,7 @@ func decodeLoginFinish(w http.ResponseWriter, r *http.Request) (loginFinishReque
 	if err := httpx.DecodeJSON(w, r, &req); err != nil {
 		return req, nil, err
 	}
-	if !validID(req.AuthRequestID) {
+	if req.AuthRequestID != "" && !validID(req.AuthRequestID) { // "": the account page
 		return req, nil, errMissingRequestID
 	}
 	if len(req.Credential) == 0 || string(req.Credential) == "null" {

@@ -22,6 +22,8 @@ type loginPageData struct {
 	AuthRequestID string
 	AppName       string
 	Email         string
+	// SignupOpen shows "Create an account" (signup.go).
+	SignupOpen bool
 }
 
 // loginPage serves GET /login?authRequestID=ID. It decides, per OIDC Core
@@ -50,6 +52,10 @@ func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) error {
 		// have refused it already; never show a page for it.
 		return h.failToClient(w, r, ar.ID, "invalid_request", "prompt=none cannot be combined with other prompt values.")
 	}
+	if h.wantsSignup(r, ar) {
+		http.Redirect(w, r, h.issuerURL("signup", ar.ID), http.StatusFound)
+		return nil
+	}
 
 	sess, err := h.session(r)
 	if err != nil {
@@ -71,7 +77,7 @@ func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return httpx.Internal(fmt.Errorf("client: %w", err))
 	}
-	data := loginPageData{pageBase: pageBase{Root: rootTop}, AuthRequestID: ar.ID, AppName: client.Name}
+	data := loginPageData{pageBase: pageBase{Root: rootTop}, AuthRequestID: ar.ID, AppName: client.Name, SignupOpen: h.Signup.Open}
 	if email, ok := normalizeEmail(ar.LoginHint); ok {
 		data.Email = email
 	}

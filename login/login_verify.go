@@ -1,9 +1,11 @@
 package login
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 
 	"github.com/go-webauthn/webauthn/protocol"
 	"github.com/go-webauthn/webauthn/webauthn"
@@ -59,7 +61,11 @@ func (h *Handler) verifyAssertion(r *http.Request, cer storage.Ceremony, data ce
 		if lookupErr != nil && !errors.Is(lookupErr, storage.ErrNotFound) {
 			return storage.User{}, nil, nil, httpx.Internal(fmt.Errorf("look up user handle: %w", lookupErr))
 		}
-		return storage.User{}, nil, nil, h.assertionRefused(r, err, lookupErr != nil)
+		// A known person whose passkeys lack this credential removed it
+		// (or an operator reset them): unknown too, so that the page can
+		// tell the browser to forget it (conditional.go).
+		gone := user.ID != "" && !slices.ContainsFunc(passkeys, func(p storage.Passkey) bool { return bytes.Equal(p.CredentialID, parsed.RawID) })
+		return storage.User{}, nil, nil, h.assertionRefused(r, err, lookupErr != nil || gone)
 	}
 	return user, passkeys, cred, nil
 }

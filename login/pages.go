@@ -18,7 +18,8 @@ var templateFiles embed.FS
 var pages = func() map[string]*template.Template {
 	funcs := template.FuncMap{"asset": assetURL}
 	out := map[string]*template.Template{}
-	for _, name := range []string{"login.html", "consent.html", "enroll.html", "error.html", "signed_out.html"} {
+	for _, name := range []string{"login.html", "consent.html", "enroll.html", "error.html", "signed_out.html", "account.html",
+		"recovery.html", "signup.html"} {
 		out[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+name))
 	}
 	return out

@@ -32,6 +32,9 @@ func passkeyView(p storage.Passkey) passkeyJSON {
 	if v.Transports == nil {
 		v.Transports = []string{}
 	}
+	if name := authenticatorName(p.AAGUID); name != "" {
+		v.Authenticator = &name
+	}
 	if !p.LastUsedAt.IsZero() {
 		s := p.LastUsedAt.UTC().Format(time.RFC3339)
 		v.LastUsedAt = &s

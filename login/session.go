@@ -1,6 +1,7 @@
 package login
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -33,7 +34,19 @@ func (h *Handler) EndSession(w http.ResponseWriter, r *http.Request) error {
 	if s.ID == "" {
 		return nil
 	}
-	if err := h.Store.DeleteSession(r.Context(), s.ID); err != nil {
+	return h.endSession(r.Context(), s)
+}
+
+// endSession ends a session however the person signed out: the OP first
+// tells the apps it signed into (back-channel logout) — a failure there
+// must not keep the person signed in — then the session is deleted.
+func (h *Handler) endSession(ctx context.Context, s storage.Session) error {
+	if h.SessionEnding != nil {
+		if err := h.SessionEnding(ctx, s); err != nil {
+			h.logger().WarnContext(ctx, "session ending: notify apps", "error", err)
+		}
+	}
+	if err := h.Store.DeleteSession(ctx, s.ID); err != nil {
 		return fmt.Errorf("delete session: %w", err)
 	}
 	return nil

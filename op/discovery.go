@@ -43,8 +43,15 @@ type discoveryDocument struct {
 	BackchannelLogoutSessionSupported         bool     `json:"backchannel_logout_session_supported"`
 }
 
-// promptValues are the prompt values Latchkey acts on (OIDC Core §3.1.2.1).
-var promptValues = []string{"none", "login", "consent"}
+// promptValues are the prompt values Latchkey acts on (OIDC Core
+// §3.1.2.1), and "create" (Initiating User Registration via OpenID
+// Connect 1.0) when sign-up is open.
+func (p *Provider) promptValues() []string {
+	if p.cfg.PromptCreate {
+		return []string{"none", "login", "consent", "create"}
+	}
+	return []string{"none", "login", "consent"}
+}
 
 func (p *Provider) discoveryDocument() discoveryDocument {
 	iss := p.cfg.Issuer
@@ -69,7 +76,7 @@ func (p *Provider) discoveryDocument() discoveryDocument {
 		CodeChallengeMethodsSupported:             []string{"S256"},
 		ClaimsSupported:                           supportedClaims,
 		ClaimTypesSupported:                       []string{"normal"},
-		PromptValuesSupported:                     promptValues,
+		PromptValuesSupported:                     p.promptValues(),
 		UILocalesSupported:                        []string{"en"},
 		AuthorizationResponseIssParameterSupport:  true,
 		BackchannelLogoutSupported:                true,

@@ -1,6 +1,7 @@
 package op
 
 import (
+	"context"
 	"errors"
 	"mime"
 	"net/http"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	zop "github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/latchkey-id/latchkey/storage"
 )
 
 // endSession serves RP-initiated logout (OpenID Connect RP-Initiated
@@ -91,24 +94,26 @@ func (p *Provider) postLogoutRedirect(r *http.Request, hint *oidc.IDTokenClaims)
 	return u.String()
 }
 
-// endBrowserSession ends the OP session of this browser, if it has one,
-// and notifies the apps it signed into.
+// endBrowserSession ends the OP session of this browser, if it has one.
+// The login side calls SessionEnding on the way, which notifies the apps.
 func (p *Provider) endBrowserSession(w http.ResponseWriter, r *http.Request) error {
 	if p.cfg.Sessions == nil {
 		return nil
 	}
-	sess, ok := p.cfg.Sessions.CurrentSession(r)
-	if !ok {
-		return nil
-	}
-	clientIDs, err := p.storage.store.SessionClients(r.Context(), sess.ID)
+	return p.cfg.Sessions.EndSession(w, r)
+}
+
+// SessionEnding sends back-channel logout (OpenID Back-Channel Logout 1.0)
+// to every app that redeemed a code in the session, which is about to
+// end. Delivery runs in the background. Wire it as login.Handler's
+// SessionEnding, so sign-out on the account page notifies apps as RP-
+// initiated logout does.
+func (p *Provider) SessionEnding(ctx context.Context, s storage.Session) error {
+	clientIDs, err := p.storage.store.SessionClients(ctx, s.ID)
 	if err != nil {
 		return err
 	}
-	if err := p.cfg.Sessions.EndSession(w, r); err != nil {
-		return err
-	}
-	p.backchannel.notify(sess.UserID, sess.ID, clientIDs)
+	p.backchannel.notify(s.UserID, s.ID, clientIDs)
 	return nil
 }
 

@@ -29,7 +29,7 @@ const (
 
 // Scopes Latchkey understands. Any other requested scope is dropped, never
 // an error (DESIGN.md: apps ask for scopes such as "groups" freely).
-var supportedScopes = []string{"openid", "profile", "email", "offline_access"}
+var supportedScopes = []string{"openid", "profile", "email", "offline_access", "passkeys"}
 
 // Sessions is what the OP needs of the login side to end a browser
 // session at logout. login.Handler satisfies it.
@@ -55,7 +55,9 @@ type Config struct {
 	// a plain one when nil.
 	SignedOutPage http.Handler
 	Sessions      Sessions
-	Logger        *slog.Logger
+	// PromptCreate advertises prompt=create (self-service sign-up is open).
+	PromptCreate bool
+	Logger       *slog.Logger
 	// Now decides lifetimes; time.Now when nil.
 	Now func() time.Time
 

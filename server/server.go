@@ -17,6 +17,8 @@ import (
 
 	"github.com/latchkey-id/latchkey/admin"
 	"github.com/latchkey-id/latchkey/internal/httpx"
+	"github.com/latchkey-id/latchkey/internal/mail"
+	"github.com/latchkey-id/latchkey/internal/metrics"
 	"github.com/latchkey-id/latchkey/keys"
 	"github.com/latchkey-id/latchkey/login"
 	"github.com/latchkey-id/latchkey/op"
@@ -53,6 +55,19 @@ type Config struct {
 	ExtraOrigins []string
 	// SessionLifetime of browser sessions; login's default when zero.
 	SessionLifetime time.Duration
+	// Policy is the passkey policy of every ceremony.
+	Policy login.Policy
+	// Signup opens self-service sign-up by email code; closed by default.
+	Signup login.SignupPolicy
+	// Mailer sends sign-up mail; when nil, messages are written to the log.
+	Mailer login.Mailer
+	// RelatedOrigins are the operator's other origins where the same
+	// passkeys work (WebAuthn related origins): served at
+	// /.well-known/webauthn and allowed in ceremonies.
+	RelatedOrigins []string
+	// NoMetrics turns off /metrics (Prometheus), e.g. when the listener is
+	// public and no proxy keeps it private.
+	NoMetrics bool
 	// KeyRotation is how old a signing key may get before the janitor
 	// replaces it; DefaultKeyRotation when zero, never when negative.
 	KeyRotation time.Duration
@@ -98,6 +113,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 
+	if cfg.Mailer == nil {
+		cfg.Mailer = &mail.Log{Logger: cfg.Logger}
+	}
 	lh := &login.Handler{
 		Store:           cfg.Store,
 		Issuer:          cfg.Issuer,
@@ -105,12 +123,17 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Logger:          cfg.Logger,
 		Now:             cfg.Now,
 		SessionLifetime: cfg.SessionLifetime,
+		Policy:          cfg.Policy,
+		Signup:          cfg.Signup,
+		Mailer:          cfg.Mailer,
+		RelatedOrigins:  cfg.RelatedOrigins,
 	}
 	provider, err := op.New(op.Config{
 		Issuer:               cfg.Issuer,
 		CryptoKey:            cryptoKey,
 		Sessions:             lh,
 		SignedOutPage:        http.HandlerFunc(lh.SignedOut),
+		PromptCreate:         cfg.Signup.Open,
 		Logger:               cfg.Logger,
 		Now:                  cfg.Now,
 		CodeLifetime:         cfg.CodeLifetime,
@@ -121,6 +144,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	lh.CallbackURL = provider.CallbackURL
+	lh.AccessTokens = provider
+	lh.SessionEnding = provider.SessionEnding
 	if lh.WebAuthn, err = newWebAuthn(cfg); err != nil {
 		return nil, err
 	}
@@ -135,7 +160,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Admin:    &admin.Service{Store: cfg.Store, Issuer: cfg.Issuer, Now: cfg.Now},
 	}
 	r := chi.NewRouter()
-	r.Use(httpx.RequestID, httpx.AccessLog(cfg.Logger), middleware.Recoverer)
+	reg := metrics.New()
+	r.Use(httpx.RequestID, httpx.AccessLog(cfg.Logger), reg.Middleware, middleware.Recoverer)
+	if !cfg.NoMetrics {
+		r.Method(http.MethodGet, "/metrics", reg)
+	}
 	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

@@ -21,7 +21,7 @@ func newWebAuthn(cfg Config) (*webauthn.WebAuthn, error) {
 	w, err := webauthn.New(&webauthn.Config{
 		RPID:                  host,
 		RPDisplayName:         cfg.RPName,
-		RPOrigins:             append([]string{origin}, cfg.ExtraOrigins...),
+		RPOrigins:             append(append([]string{origin}, cfg.ExtraOrigins...), cfg.RelatedOrigins...),
 		AttestationPreference: protocol.PreferNoAttestation,
 		AuthenticatorSelection: protocol.AuthenticatorSelection{
 			RequireResidentKey: &rk,

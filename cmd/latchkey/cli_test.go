@@ -141,6 +141,11 @@ func TestBadInputPrintsOneLineAndFails(t *testing.T) {
 		{"an unknown command", []string{"frobnicate"}, nil, "unknown command", 2},
 		{"an unknown subcommand", []string{"users", "frobnicate"}, nil, "unknown command", 2},
 		{"a bad issuer", []string{"serve", "--issuer", "localhost:8080"}, nil, "must be an absolute", 1},
+		{"a bad sign-up mode", []string{"serve", "--signup", "sometimes"}, nil, `--signup "sometimes": want invite or open`, 1},
+		{"every policy problem at once", []string{"serve", "--user-verification", "never", "--synced-passkeys", "maybe", "--allowed-aaguid", "yubikey", "--related-origin", "https://x.example.com/path"}, nil,
+			`--user-verification "never": want required or preferred; --synced-passkeys "maybe": want allowed or forbidden; --allowed-aaguid "yubikey" is not a UUID; --related-origin "https://x.example.com/path": want an origin`, 1},
+		{"sign-up domains without open sign-up", []string{"serve", "--signup-domains", "example.com"}, nil, "--signup-domains needs --signup open", 1},
+		{"a bad SMTP URL", []string{"serve", "--signup", "open", "--smtp-url", "ftp://mail.example.com"}, nil, "smtp", 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

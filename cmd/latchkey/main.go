@@ -4,7 +4,7 @@
 //	latchkey serve
 //	latchkey migrate
 //	latchkey clients create|list|delete
-//	latchkey users create|list|delete
+//	latchkey users create|list|delete|reset-passkeys
 //	latchkey keys list|rotate
 //	latchkey backup --to FILE
 //
@@ -55,7 +55,8 @@ commands:
   serve                    run the OpenID provider
   migrate                  apply database migrations
   clients create|list|delete   manage client applications
-  users create|list|delete     manage people
+  users create|list|delete|reset-passkeys
+                           manage people
   keys list|rotate         show or rotate the token signing keys
   backup --to FILE         copy the embedded SQLite store
 

@@ -43,7 +43,7 @@ func subcommand(env *environment, group string, args []string, subs map[string]f
 }
 
 func keysOf(m map[string]func([]string) int) []string {
-	order := []string{"create", "list", "delete", "rotate"}
+	order := []string{"create", "list", "delete", "reset-passkeys", "rotate"}
 	var out []string
 	for _, k := range order {
 		if _, ok := m[k]; ok {

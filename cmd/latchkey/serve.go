@@ -10,7 +10,9 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/latchkey-id/latchkey/internal/mail"
 	"github.com/latchkey-id/latchkey/internal/validate"
+	"github.com/latchkey-id/latchkey/login"
 	"github.com/latchkey-id/latchkey/server"
 )
 
@@ -24,15 +26,34 @@ func serveCmd(ctx context.Context, env *environment, args []string) int {
 	logFormat := f.String("log-format", "text", "log format: text or json")
 	logLevel := f.String("log-level", "info", "log level: debug, info, warn or error")
 	rpName := f.String("rp-name", "Latchkey", "name authenticators show when a passkey is created")
+	metricsOn := f.Bool("metrics", true, "serve Prometheus metrics at /metrics")
 	keyRotation := f.Duration("key-rotation", server.DefaultKeyRotation, "replace signing keys older than this (e.g. 2160h); 0 keeps them")
 	var origins list
 	f.Var(&origins, "webauthn-origin", "a further origin allowed to run passkey ceremonies (repeatable)")
+	pk := addPasskeyFlags(f)
 	if code := f.parse(env, args); code >= 0 {
 		return code
 	}
 	logger, err := newLogger(env, *logFormat, *logLevel)
 	if err != nil {
 		return env.fail(err)
+	}
+	policy, signup, err := pk.resolve()
+	if err != nil {
+		return env.fail(err)
+	}
+	var mailer login.Mailer
+	if *pk.smtpURL != "" {
+		smtp, err := mail.NewSMTP(*pk.smtpURL)
+		if err == nil {
+			err = smtp.Check() // e.g. no sender address
+		}
+		if err != nil {
+			return env.fail(err)
+		}
+		mailer = smtp
+	} else if signup.Open {
+		logger.Warn("sign-up is open but no --smtp-url is set: sign-up codes are written to this log instead of being mailed")
 	}
 	if err := checkIssuer(*issuer, logger); err != nil {
 		return env.fail(err)
@@ -56,13 +77,18 @@ func serveCmd(ctx context.Context, env *environment, args []string) int {
 	logger.Info("store ready", slog.String("store", storeName(db)), slog.String("master_key", source))
 
 	srv, err := server.New(ctx, server.Config{
-		Issuer:       *issuer,
-		MasterKey:    key,
-		Store:        st,
-		Logger:       logger,
-		RPName:       *rpName,
-		ExtraOrigins: origins,
-		KeyRotation:  rotationPeriod(*keyRotation),
+		Issuer:         *issuer,
+		MasterKey:      key,
+		Store:          st,
+		Logger:         logger,
+		RPName:         *rpName,
+		ExtraOrigins:   origins,
+		KeyRotation:    rotationPeriod(*keyRotation),
+		Policy:         policy,
+		Signup:         signup,
+		Mailer:         mailer,
+		RelatedOrigins: pk.relatedOrigins,
+		NoMetrics:      !*metricsOn,
 	})
 	if err != nil {
 		return env.fail(err)

@@ -14,6 +14,9 @@ func usersCmd(ctx context.Context, env *environment, args []string) int {
 		"create": func(args []string) int { return usersCreate(ctx, env, args) },
 		"list":   func(args []string) int { return usersList(ctx, env, args) },
 		"delete": func(args []string) int { return usersDelete(ctx, env, args) },
+		"reset-passkeys": func(args []string) int {
+			return usersResetPasskeys(ctx, env, args)
+		},
 	})
 }
 
@@ -135,6 +138,41 @@ func usersDelete(ctx context.Context, env *environment, args []string) int {
 		printJSON(env.stdout, map[string]any{"deleted": u.ID, "email": u.Email})
 	} else {
 		fmt.Fprintf(env.stdout, "deleted user %s (%s) with their passkeys, sessions and tokens\n", u.ID, u.Email)
+	}
+	return 0
+}
+
+// usersResetPasskeys is the operator-assisted reset: the person lost every
+// passkey and every recovery code. Their passkeys, sessions and recovery
+// codes go, and a new one-time link enrolls a new first passkey.
+func usersResetPasskeys(ctx context.Context, env *environment, args []string) int {
+	f := newFlags("users reset-passkeys", env)
+	a := addAdminFlags(f)
+	email := f.String("email", "", "the person's email (or give their id or email as the argument)")
+	if code := f.parse(env, args); code >= 0 {
+		return code
+	}
+	who := *email
+	switch {
+	case who == "" && len(f.args()) == 1:
+		who = f.args()[0]
+	case who == "" || len(f.args()) != 0:
+		return env.fail(errors.New("usage: latchkey users reset-passkeys --email EMAIL (or ID|EMAIL)"))
+	}
+	svc, done, err := a.service(ctx)
+	if err != nil {
+		return env.fail(err)
+	}
+	defer done()
+	reset, err := svc.ResetPasskeys(ctx, who)
+	if err != nil {
+		return env.fail(err)
+	}
+	if *a.json {
+		printJSON(env.stdout, map[string]string{"id": reset.User.ID, "email": reset.User.Email, "enrollment_url": reset.EnrollmentURL})
+	} else {
+		fmt.Fprintf(env.stdout, "removed the passkeys, sessions and recovery codes of %s (%s)\nsend them this one-time link to create a new passkey:\n%s\n",
+			reset.User.ID, reset.User.Email, reset.EnrollmentURL)
 	}
 	return 0
 }

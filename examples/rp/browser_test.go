@@ -64,8 +64,10 @@ func TestBrowserSetupAndSignInToTheDemoApp(t *testing.T) {
 				chromedp.SendKeys(chromedp.ID("name"), "Grace Hopper"),
 				chromedp.SendKeys(chromedp.ID("email"), "grace@example.com"),
 				chromedp.Click(chromedp.ID("create")),
-				chromedp.WaitVisible(chromedp.ID("enroll-done")),
 			)
+			// The first passkey comes with recovery codes to save.
+			b.SaveRecoveryCodes(t)
+			b.Run(t, "see the passkey ready", chromedp.WaitVisible(chromedp.ID("enroll-done")))
 			if n := len(b.Credentials(t)); n != 1 {
 				t.Fatalf("the authenticator holds %d passkeys, want 1", n)
 			}

@@ -14,8 +14,17 @@ import (
 )
 
 // ID returns a random identifier: 128 bits, base64url without padding
-// (22 characters, URL-safe, never containing ':').
-func ID() string { return randomString(16) }
+// (22 characters, URL-safe, never containing ':'). It never starts with
+// '-' or '_': people paste ids into command lines, where a leading '-'
+// reads as a flag. (The redraw costs under 0.1 bit.)
+func ID() string {
+	for {
+		id := randomString(16)
+		if id[0] != '-' && id[0] != '_' {
+			return id
+		}
+	}
+}
 
 // Token returns a random secret: 256 bits, base64url without padding
 // (43 characters).

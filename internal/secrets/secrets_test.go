@@ -9,8 +9,8 @@ func TestIDsAreURLSafeAndDistinct(t *testing.T) {
 	seen := map[string]bool{}
 	for range 1000 {
 		id := ID()
-		if len(id) != 22 || strings.ContainsAny(id, ":+/=") {
-			t.Fatalf("ID() = %q: want 22 URL-safe characters", id)
+		if len(id) != 22 || strings.ContainsAny(id, ":+/=") || id[0] == '-' || id[0] == '_' {
+			t.Fatalf("ID() = %q: want 22 URL-safe characters, not starting with - or _", id)
 		}
 		if seen[id] {
 			t.Fatalf("ID() repeated %q", id)

@@ -71,6 +71,8 @@ func New(t testing.TB, opts Options) *Browser {
 	if err != nil {
 		t.Fatalf("add virtual authenticator: %v", err)
 	}
+	// Autofill as in front of a person (autofill.go).
+	InstallAutofillShim(t, ctx)
 	return &Browser{Ctx: ctx, Authenticator: res.AuthenticatorID}
 }
 

@@ -10,7 +10,9 @@ import (
 )
 
 // Enroll creates the person's passkey through an enrollment link and
-// returns the passkey JSON the server answered. For the setup link, pass
+// returns the passkey JSON the server answered; the recovery codes a first
+// passkey comes with are kept in RecoveryCodes, and where a recovery or
+// sign-up link continues the sign-in in ContinueTo. For the setup link, pass
 // the first admin's email and name in body; otherwise nil.
 func (p *Person) Enroll(link string, body map[string]string) map[string]any {
 	p.t.Helper()
@@ -37,9 +39,12 @@ func (p *Person) Enroll(link string, body map[string]string) map[string]any {
 		p.t.Fatalf("enroll finish = %d %s", finish.Status, finish.Body)
 	}
 	var out struct {
-		Passkey map[string]any `json:"passkey"`
+		Passkey       map[string]any `json:"passkey"`
+		RecoveryCodes []string       `json:"recovery_codes"`
+		RedirectTo    string         `json:"redirect_to"`
 	}
 	finish.JSON(p.t, &out)
+	p.RecoveryCodes, p.ContinueTo = out.RecoveryCodes, out.RedirectTo
 	return out.Passkey
 }
 
@@ -151,4 +156,24 @@ func (p *Person) TryAuthorize(authURL string) (*url.URL, error) {
 		return nil, err
 	}
 	return nil, fmt.Errorf("too many redirects")
+}
+
+// Recover is "Lost your passkey?" on the sign-in page of one authorization
+// request: email and recovery code, then a new passkey on the enrollment
+// link that buys. It returns where the sign-in continues (redirect_to).
+func (p *Person) Recover(authRequestID, email, code string) string {
+	p.t.Helper()
+	res := p.PostJSON("/login/recovery", map[string]string{"auth_request_id": authRequestID, "email": email, "recovery_code": code})
+	if res.Status != http.StatusOK {
+		p.t.Fatalf("recovery = %d %s", res.Status, res.Body)
+	}
+	var out struct {
+		EnrollURL string `json:"enroll_url"`
+	}
+	res.JSON(p.t, &out)
+	p.Enroll(out.EnrollURL, nil)
+	if p.ContinueTo == "" {
+		p.t.Fatal("the recovery enrollment did not continue the sign-in")
+	}
+	return p.ContinueTo
 }

@@ -30,6 +30,11 @@ type Person struct {
 	// Counter is the sign count the next assertion reports; it grows by
 	// one per sign-in, as a device-bound authenticator's does.
 	Counter uint32
+	// RecoveryCodes are the codes the last enrollment answered, if any.
+	RecoveryCodes []string
+	// ContinueTo is the redirect_to of the last enrollment: set when its
+	// link (recovery, sign-up) continues a sign-in.
+	ContinueTo string
 }
 
 // New returns a person whose browser talks to the issuer.

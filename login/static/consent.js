@@ -1,6 +1,6 @@
 // The consent page: "Allow" or "Deny" sends the person's decision, then
 // follows the URL the server answers back to the app (which receives
-// access_denied after "Deny").
+// access_denied after "Deny"). postJSON sends the page's CSRF token.
 import { describeError, postJSON, showError } from "./webauthn.js";
 
 const root = document.getElementById("consent");

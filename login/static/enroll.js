@@ -2,6 +2,7 @@
 // then "Your passkey is ready". The setup link also sends the first
 // admin's name and email with begin.
 import { createCredential, describeError, postJSON, showError } from "./webauthn.js";
+import { showRecoveryCodes } from "./recovery_codes.js";
 
 const root = document.getElementById("enroll");
 const form = document.getElementById("enroll-form");
@@ -36,8 +37,17 @@ form.addEventListener("submit", async (event) => {
   try {
     const options = await postJSON(root.dataset.beginUrl, begin);
     const credential = await createCredential(options.publicKey);
-    await postJSON(root.dataset.finishUrl, { credential });
+    const finished = await postJSON(root.dataset.finishUrl, { credential });
     start.hidden = true;
+    // A first passkey comes with recovery codes, shown this once; a link
+    // bought by recovery or sign-up continues the sign-in to the app.
+    if (finished.recovery_codes && finished.recovery_codes.length) {
+      await showRecoveryCodes(finished.recovery_codes);
+    }
+    if (finished.redirect_to) {
+      window.location.assign(finished.redirect_to);
+      return;
+    }
     done.hidden = false;
     done.querySelector("h1").focus();
     return;

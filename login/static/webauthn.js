@@ -74,13 +74,17 @@ export async function createCredential(publicKey) {
   return typeof cred.toJSON === "function" ? cred.toJSON() : credentialToJSON(cred);
 }
 
-/** Runs navigator.credentials.get() with JSON request options; returns the credential as JSON. */
-export async function getAssertion(publicKey) {
+/**
+ * Runs navigator.credentials.get() with JSON request options; returns the
+ * credential as JSON. request adds to the call, e.g. { mediation:
+ * "conditional", signal } for passkey autofill.
+ */
+export async function getAssertion(publicKey, request = {}) {
   if (!supported()) throw new PasskeyUnsupported();
   const options = typeof PublicKeyCredential.parseRequestOptionsFromJSON === "function"
     ? PublicKeyCredential.parseRequestOptionsFromJSON(publicKey)
     : requestOptionsFromJSON(publicKey);
-  const cred = await navigator.credentials.get({ publicKey: options });
+  const cred = await navigator.credentials.get({ ...request, publicKey: options });
   return typeof cred.toJSON === "function" ? cred.toJSON() : credentialToJSON(cred);
 }
 
@@ -101,11 +105,20 @@ export class PasskeyUnsupported extends Error {
   }
 }
 
-/** POSTs a JSON body and returns the JSON answer, or throws APIError. */
+/**
+ * The page's CSRF token as a header, for the endpoints that work from the
+ * browser session (DESIGN.md: <meta name="csrf-token">, X-CSRF-Token).
+ */
+export function csrfHeaders() {
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  return meta ? { "X-CSRF-Token": meta.content } : {};
+}
+
+/** POSTs a JSON body (with the page's CSRF token) and returns the JSON answer, or throws APIError. */
 export async function postJSON(url, body) {
   const res = await fetch(url, {
     method: "POST",
-    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    headers: { "Content-Type": "application/json", Accept: "application/json", ...csrfHeaders() },
     credentials: "same-origin",
     body: JSON.stringify(body),
   });
