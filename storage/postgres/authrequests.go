@@ -40,13 +40,19 @@ func scanAuthRequest(row pgx.Row) (storage.AuthRequest, error) {
 
 // CreateAuthRequest stores an authorization request; a taken id is
 // ErrAlreadyExists and an unknown client ErrNotFound.
+//
+// It commits without waiting for the WAL flush (commitAsync): a request
+// lost in a crash only sends the person back to the app to start again,
+// and whatever later relies on it — RecordSignIn completing it — commits
+// synchronously, which makes it durable first (see "Durability" in the
+// package doc).
 func (s *Store) CreateAuthRequest(ctx context.Context, a storage.AuthRequest) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO auth_requests (id, client_id, redirect_uri, scopes, response_type,
 		response_mode, state, nonce, code_challenge, code_challenge_method, prompt, max_age, login_hint,
 		hint_subject, ui_locales, acr_values, user_id, auth_time, amr, session_id, done, error,
 		error_description, created_at, expires_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-		$21, $22, $23, $24, $25)`,
+		$21, $22, $23, $24, $25)`+commitAsync,
 		a.ID, a.ClientID, a.RedirectURI, list(a.Scopes), a.ResponseType,
 		a.ResponseMode, a.State, a.Nonce, a.CodeChallenge, a.CodeChallengeMethod, list(a.Prompt), a.MaxAge, a.LoginHint,
 		optional(a.HintSubject), list(a.UILocales), list(a.ACRValues), optional(a.UserID), optionalTime(a.AuthTime), list(a.AMR), optional(a.SessionID), a.Done, a.Error,
@@ -94,8 +100,15 @@ func (s *Store) FailAuthRequest(ctx context.Context, id, errorCode, description 
 
 // DeleteAuthRequest removes the request (its code stays, see AuthCode). An
 // unknown id is ErrNotFound.
+//
+// It commits without waiting for the WAL flush (commitAsync): it runs
+// once the request is answered — tokens issued (RedeemCode, synchronous),
+// or its error sent — and a request that survives a crash stays answered:
+// done or failed, so nothing completes it again, and with its one code
+// already saved and used, so no second code is issued and a replay is
+// still recognised. It expires like any other.
 func (s *Store) DeleteAuthRequest(ctx context.Context, id string) error {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM auth_requests WHERE id = $1`, id)
+	tag, err := s.pool.Exec(ctx, `DELETE FROM auth_requests WHERE id = $1`+commitAsync, id)
 	if err != nil {
 		return wrap("delete auth request", err)
 	}

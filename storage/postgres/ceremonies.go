@@ -18,9 +18,14 @@ func scanCeremony(row pgx.Row) (storage.Ceremony, error) {
 
 // CreateCeremony stores a ceremony; a taken hash is ErrAlreadyExists and an
 // unknown user ErrNotFound.
+//
+// It commits without waiting for the WAL flush (commitAsync): a challenge
+// lost in a crash fails its ceremony, which the person begins again, and
+// ConsumeCeremony commits synchronously, which makes the ceremony durable
+// first — a consumed ceremony never comes back.
 func (s *Store) CreateCeremony(ctx context.Context, c storage.Ceremony) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO ceremonies (hash, kind, auth_request_id, user_id, data, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`+commitAsync,
 		c.Hash, c.Kind, optional(c.AuthRequestID), optional(c.UserID), c.Data, c.CreatedAt, c.ExpiresAt)
 	return wrap("create ceremony", err)
 }

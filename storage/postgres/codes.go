@@ -11,11 +11,18 @@ import (
 // unfinished request inserts nothing (ErrNotFound); the unique index on
 // auth_request_id refuses a second code (ErrAlreadyExists), however many
 // callers race.
+//
+// It commits without waiting for the WAL flush (commitAsync): a code is
+// not a credential until RedeemCode exchanges it, which commits
+// synchronously and so makes the code durable first — a redeemed code
+// stays redeemed. A code lost in a crash fails the app's token request
+// (invalid_grant) and the person signs in again; the request, still done
+// but without a code, can then be given one, again exactly one.
 func (s *Store) SaveAuthCode(ctx context.Context, c storage.AuthCode) error {
 	const op = "save auth code"
 	tag, err := s.pool.Exec(ctx, `INSERT INTO auth_codes (hash, auth_request_id, created_at, expires_at, used_at)
 		SELECT $1::bytea, r.id, $3::timestamptz, $4::timestamptz, $5::timestamptz FROM auth_requests r
-		WHERE r.id = $2 AND r.done AND r.expires_at > $6`,
+		WHERE r.id = $2 AND r.done AND r.expires_at > $6`+commitAsync,
 		c.Hash, c.AuthRequestID, c.CreatedAt, c.ExpiresAt, optionalTime(c.UsedAt), s.now())
 	if err != nil {
 		return wrap(op, err)

@@ -30,6 +30,50 @@
 // passkeys — waiting for any sign-in in flight — before it deletes the
 // sessions in a second statement that sees what such a sign-in created.
 //
+// # Durability
+//
+// A commit normally waits until its WAL record is on disk (an fdatasync, a
+// millisecond or more), and a sign-in makes seven write transactions one
+// after another. Four of them store rows whose loss in a crash only makes
+// a sign-in fail and start again, and never lets anything be used twice;
+// they commit without waiting for the flush (synchronous_commit off for
+// their own transaction only, see commitAsync), and the WAL writer flushes
+// them within three wal_writer_delay (0.6 s by default). Why each may:
+//
+//   - CreateAuthRequest: a lost request answers "unknown or expired" at
+//     /login, and the person starts again from the app.
+//   - CreateCeremony: a lost challenge fails the ceremony's finish, and the
+//     person begins it again.
+//   - SaveAuthCode: a code is no credential until RedeemCode exchanges it;
+//     a lost one fails the app's token request (invalid_grant) and the
+//     person signs in again. The request, done and without a code, can be
+//     given one code again, still only one.
+//   - DeleteAuthRequest: it runs once the request has been answered
+//     (tokens issued, or its error sent). A request that survives a crash
+//     stays answered — done or failed, so nothing completes it again; its
+//     code, if it has one, is stored and used, so no second code is issued
+//     and a replay is still recognised — and expires like any other.
+//
+// Every other method commits synchronously, above all those that consume
+// a single-use thing or issue a credential, token or account:
+// ConsumeCeremony, RecordSignIn, CompleteAuthRequest, FailAuthRequest,
+// RedeemCode, RotateRefreshToken, FinishEnrollment, RedeemRecoveryCode,
+// ConsumeEmailCode, CreateUser, AddPasskey, the revocations … After a
+// crash a consumed row stays consumed and an issued token exists.
+// RecordEvent stays synchronous too: it is on no sign-in's path, and an
+// event is the audit trail of a change already committed durably.
+//
+// An asynchronous row is never lost under a synchronous one that relied on
+// it. The WAL is one sequence, replayed in order, and a crash can only cut
+// off its end: the database comes back as it was at one instant, no
+// earlier than the last synchronous commit. A transaction that saw an
+// asynchronous row (ConsumeCeremony deleting the ceremony, RecordSignIn
+// completing the request, RedeemCode spending the code) writes its commit
+// record after that row's, so its flush makes both durable, and a consumed
+// ceremony or a redeemed code never reappears unconsumed. (The same holds
+// for a synchronous standby: a synchronous commit waits for the standby to
+// have everything before it.)
+//
 // # Time
 //
 // Expiry is always compared with the injected clock (storage.Options.Now),

@@ -88,6 +88,21 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
+// commitAsync ends a statement whose transaction may commit without
+// waiting for the WAL to reach the disk; only the methods that "Durability"
+// in the package doc names use it, each saying why at its use. It needs
+// no round trip and no pool of its own: set_config(…, true) sets
+// synchronous_commit for the current transaction only — the statement's
+// own, which commits when the statement ends — and RETURNING evaluates it
+// for every row the statement writes, before that commit. A statement that
+// writes nothing commits nothing to wait for. The setting ends with the
+// transaction, so the next statement on the connection (a RedeemCode, say)
+// commits synchronously as always. So it belongs only at the end of a
+// statement without a RETURNING of its own that is its own transaction —
+// never inside inTx, where it would make the whole transaction
+// asynchronous.
+const commitAsync = ` RETURNING set_config('synchronous_commit', 'off', true)`
+
 // inTx runs fn in one transaction, committed when fn returns nil and rolled
 // back otherwise.
 func (s *Store) inTx(ctx context.Context, fn func(q querier) error) error {

@@ -25,7 +25,7 @@ func scanAuthRequest(sc scanner) (storage.AuthRequest, error) {
 // CreateAuthRequest stores an authorization request; a taken id is
 // ErrAlreadyExists, an unknown client ErrNotFound.
 func (s *Store) CreateAuthRequest(ctx context.Context, a storage.AuthRequest) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO auth_requests (`+authRequestColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			a.ID, a.ClientID, a.RedirectURI, jsonList(a.Scopes), a.ResponseType, a.ResponseMode,
@@ -40,7 +40,7 @@ func (s *Store) CreateAuthRequest(ctx context.Context, a storage.AuthRequest) er
 
 // AuthRequest returns the unexpired authorization request with this id.
 func (s *Store) AuthRequest(ctx context.Context, id string) (storage.AuthRequest, error) {
-	a, err := scanAuthRequest(s.readers.QueryRowContext(ctx,
+	a, err := scanAuthRequest(s.readStmts.QueryRowContext(ctx,
 		`SELECT `+authRequestColumns+` FROM auth_requests WHERE id = ? AND expires_at > ?`, id, s.nowMicros()))
 	if err != nil {
 		return storage.AuthRequest{}, wrap("auth request", err)
@@ -52,7 +52,7 @@ func (s *Store) AuthRequest(ctx context.Context, id string) (storage.AuthRequest
 // neither done nor failed, and returns it; otherwise ErrNotFound.
 func (s *Store) CompleteAuthRequest(ctx context.Context, id string, c storage.Completion) (storage.AuthRequest, error) {
 	var a storage.AuthRequest
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *txn) error {
 		var err error
 		a, err = completeAuthRequest(ctx, tx, id, c, s.nowMicros())
 		return err
@@ -67,7 +67,7 @@ func (s *Store) CompleteAuthRequest(ctx context.Context, id string, c storage.Co
 // single-use: a second caller finds done = 1 and matches nothing. A user
 // that does not exist fails the foreign key, which wrap reports as
 // ErrNotFound too.
-func completeAuthRequest(ctx context.Context, tx *sql.Tx, id string, c storage.Completion, now int64) (storage.AuthRequest, error) {
+func completeAuthRequest(ctx context.Context, tx *txn, id string, c storage.Completion, now int64) (storage.AuthRequest, error) {
 	a, err := scanAuthRequest(tx.QueryRowContext(ctx, `UPDATE auth_requests
 		SET user_id = ?, auth_time = ?, amr = ?, session_id = ?, done = 1
 		WHERE id = ? AND expires_at > ? AND done = 0 AND error = ''
@@ -90,7 +90,7 @@ func (s *Store) FailAuthRequest(ctx context.Context, id, errorCode, description 
 	if errorCode == "" {
 		return wrap("fail auth request", errNoErrorCode)
 	}
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *txn) error {
 		var got string
 		err := tx.QueryRowContext(ctx, `UPDATE auth_requests SET error = ?, error_description = ?
 			WHERE id = ? AND expires_at > ? AND done = 0 AND error = ''
@@ -106,7 +106,7 @@ func (s *Store) FailAuthRequest(ctx context.Context, id, errorCode, description 
 // DeleteAuthRequest removes the request. Its code, if any, stays (there is
 // no foreign key from codes), so a replay is still recognised.
 func (s *Store) DeleteAuthRequest(ctx context.Context, id string) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *txn) error {
 		return deleteOne(ctx, tx, `DELETE FROM auth_requests WHERE id = ?`, id)
 	})
 	return wrap("delete auth request", err)

@@ -2,14 +2,13 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 
 	"github.com/latchkey-id/latchkey/storage"
 )
 
 // CreateCeremony stores a ceremony; a taken hash is ErrAlreadyExists.
 func (s *Store) CreateCeremony(ctx context.Context, c storage.Ceremony) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO ceremonies
 			(hash, kind, auth_request_id, user_id, data, created_at, expires_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -26,7 +25,7 @@ func (s *Store) CreateCeremony(ctx context.Context, c storage.Ceremony) error {
 // DeleteExpired.
 func (s *Store) ConsumeCeremony(ctx context.Context, hash []byte) (storage.Ceremony, error) {
 	var c storage.Ceremony
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *txn) error {
 		return tx.QueryRowContext(ctx, `DELETE FROM ceremonies WHERE hash = ? AND expires_at > ?
 			RETURNING hash, kind, auth_request_id, user_id, data, created_at, expires_at`,
 			hash, s.nowMicros()).

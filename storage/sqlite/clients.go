@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 
 	"github.com/latchkey-id/latchkey/storage"
 )
@@ -20,7 +19,7 @@ func scanClient(sc scanner) (storage.Client, error) {
 
 // CreateClient adds a client; a taken id is ErrAlreadyExists.
 func (s *Store) CreateClient(ctx context.Context, c storage.Client) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO clients (`+clientColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			c.ID, c.SecretHash, c.Name, jsonList(c.RedirectURIs), jsonList(c.PostLogoutRedirectURIs),
 			c.Public, c.IDTokenAlg, c.IDTokenUserinfoClaims, c.RequireConsent, c.BackchannelLogoutURI,
@@ -32,13 +31,13 @@ func (s *Store) CreateClient(ctx context.Context, c storage.Client) error {
 
 // Client returns the client with this id.
 func (s *Store) Client(ctx context.Context, id string) (storage.Client, error) {
-	c, err := scanClient(s.readers.QueryRowContext(ctx, `SELECT `+clientColumns+` FROM clients WHERE id = ?`, id))
+	c, err := scanClient(s.readStmts.QueryRowContext(ctx, `SELECT `+clientColumns+` FROM clients WHERE id = ?`, id))
 	return c, wrap("client", err)
 }
 
 // ListClients returns all clients, oldest first (id breaks ties); nil when there are none.
 func (s *Store) ListClients(ctx context.Context) ([]storage.Client, error) {
-	rows, err := s.readers.QueryContext(ctx, `SELECT `+clientColumns+` FROM clients ORDER BY created_at, id`)
+	rows, err := s.readStmts.QueryContext(ctx, `SELECT `+clientColumns+` FROM clients ORDER BY created_at, id`)
 	if err != nil {
 		return nil, wrap("list clients", err)
 	}
@@ -57,7 +56,7 @@ func (s *Store) ListClients(ctx context.Context) ([]storage.Client, error) {
 // DeleteClient removes the client; ON DELETE CASCADE removes its auth
 // requests, tokens, consents and session records in the same statement.
 func (s *Store) DeleteClient(ctx context.Context, id string) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *txn) error {
 		return deleteOne(ctx, tx, `DELETE FROM clients WHERE id = ?`, id)
 	})
 	return wrap("delete client", err)

@@ -13,7 +13,7 @@ import (
 // request (zero rows is ErrNotFound); the UNIQUE auth_request_id makes a
 // second code ErrAlreadyExists.
 func (s *Store) SaveAuthCode(ctx context.Context, c storage.AuthCode) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO auth_codes (hash, auth_request_id, created_at, expires_at, used_at)
 			SELECT ?, ?, ?, ?, ?
 			WHERE EXISTS (SELECT 1 FROM auth_requests WHERE id = ? AND done = 1 AND expires_at > ?)`,
@@ -44,7 +44,7 @@ func (s *Store) AuthCode(ctx context.Context, hash []byte) (storage.AuthCode, st
 		c storage.AuthCode
 		a storage.AuthRequest
 	)
-	err := s.read(ctx, func(tx *sql.Tx) error {
+	err := s.read(ctx, func(tx *txn) error {
 		now := s.nowMicros()
 		err := tx.QueryRowContext(ctx, `SELECT hash, auth_request_id, created_at, expires_at, used_at
 			FROM auth_codes WHERE hash = ? AND (used_at IS NOT NULL OR expires_at > ?)`, hash, now).

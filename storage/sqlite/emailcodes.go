@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"crypto/subtle"
-	"database/sql"
 
 	"github.com/latchkey-id/latchkey/storage"
 )
@@ -11,7 +10,7 @@ import (
 // SaveEmailCode stores the code for its email in one upsert, replacing any
 // earlier code of that email together with its attempt count.
 func (s *Store) SaveEmailCode(ctx context.Context, c storage.EmailCode) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO email_codes (email, hash, auth_request_id, attempts, created_at, expires_at)
 			VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (email) DO UPDATE SET hash = excluded.hash, auth_request_id = excluded.auth_request_id,
@@ -35,7 +34,7 @@ func (s *Store) ConsumeEmailCode(ctx context.Context, email string, hash []byte,
 		c     storage.EmailCode
 		right bool
 	)
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *txn) error {
 		err := tx.QueryRowContext(ctx, `SELECT email, hash, auth_request_id, attempts, created_at, expires_at
 			FROM email_codes WHERE email = ? AND expires_at > ?`, email, s.nowMicros()).
 			Scan(&c.Email, &c.Hash, strCol{&c.AuthRequestID}, &c.Attempts, timeCol{&c.CreatedAt}, timeCol{&c.ExpiresAt})

@@ -9,7 +9,7 @@ import (
 	"github.com/latchkey-id/latchkey/storage"
 )
 
-func insertEnrollment(ctx context.Context, tx *sql.Tx, e storage.Enrollment) error {
+func insertEnrollment(ctx context.Context, tx *txn, e storage.Enrollment) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO enrollments
 		(token_hash, user_id, purpose, auth_request_id, created_at, expires_at)
 		VALUES (?, ?, ?, ?, ?, ?)`,
@@ -21,7 +21,7 @@ func insertEnrollment(ctx context.Context, tx *sql.Tx, e storage.Enrollment) err
 // CreateEnrollment stores an enrollment link; a taken token hash is
 // ErrAlreadyExists, an unknown user ErrNotFound.
 func (s *Store) CreateEnrollment(ctx context.Context, e storage.Enrollment) error {
-	err := s.write(ctx, func(tx *sql.Tx) error { return insertEnrollment(ctx, tx, e) })
+	err := s.write(ctx, func(tx *txn) error { return insertEnrollment(ctx, tx, e) })
 	return wrap("create enrollment", err)
 }
 
@@ -29,7 +29,7 @@ func (s *Store) CreateEnrollment(ctx context.Context, e storage.Enrollment) erro
 // (a used one no longer exists).
 func (s *Store) Enrollment(ctx context.Context, tokenHash []byte) (storage.Enrollment, error) {
 	var e storage.Enrollment
-	err := s.readers.QueryRowContext(ctx, `SELECT token_hash, user_id, purpose, auth_request_id, created_at, expires_at
+	err := s.readStmts.QueryRowContext(ctx, `SELECT token_hash, user_id, purpose, auth_request_id, created_at, expires_at
 		FROM enrollments WHERE token_hash = ? AND expires_at > ?`, tokenHash, s.nowMicros()).
 		Scan(&e.TokenHash, strCol{&e.UserID}, &e.Purpose, strCol{&e.AuthRequestID},
 			timeCol{&e.CreatedAt}, timeCol{&e.ExpiresAt})
@@ -49,7 +49,7 @@ var errWrongUser = fmt.Errorf("the passkey's user does not match the enrollment:
 // others find nothing. Any later failure (a taken credential id or email, a
 // mismatched user) rolls the DELETE back, so nothing is consumed.
 func (s *Store) FinishEnrollment(ctx context.Context, tokenHash []byte, newUser *storage.User, p storage.Passkey) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *txn) error {
 		var userID sql.NullString
 		err := tx.QueryRowContext(ctx, `DELETE FROM enrollments WHERE token_hash = ? AND expires_at > ?
 			RETURNING user_id`, tokenHash, s.nowMicros()).Scan(&userID)

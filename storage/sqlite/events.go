@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"github.com/latchkey-id/latchkey/storage"
@@ -11,7 +10,7 @@ import (
 const eventColumns = `id, user_id, kind, passkey_id, ip, user_agent, detail, created_at`
 
 // insertEvents stores events inside a write transaction.
-func insertEvents(ctx context.Context, tx *sql.Tx, es ...storage.SecurityEvent) error {
+func insertEvents(ctx context.Context, tx *txn, es ...storage.SecurityEvent) error {
 	for _, e := range es {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO security_events (`+eventColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			e.ID, e.UserID, e.Kind, nullString(e.PasskeyID), e.IP, e.UserAgent, e.Detail, micros(e.CreatedAt)); err != nil {
@@ -49,7 +48,7 @@ func optionalEvent(e *storage.SecurityEvent) []storage.SecurityEvent {
 // RecordEvent stores one security event. An unknown user is ErrNotFound, a
 // taken id ErrAlreadyExists.
 func (s *Store) RecordEvent(ctx context.Context, e storage.SecurityEvent) error {
-	err := s.write(ctx, func(tx *sql.Tx) error { return insertEvents(ctx, tx, e) })
+	err := s.write(ctx, func(tx *txn) error { return insertEvents(ctx, tx, e) })
 	return wrap("record event", err)
 }
 
@@ -60,7 +59,7 @@ func (s *Store) SecurityEvents(ctx context.Context, userID string, limit int) ([
 	if limit < 1 {
 		return nil, nil
 	}
-	rows, err := s.readers.QueryContext(ctx, `SELECT `+eventColumns+` FROM security_events WHERE user_id = ?
+	rows, err := s.readStmts.QueryContext(ctx, `SELECT `+eventColumns+` FROM security_events WHERE user_id = ?
 		ORDER BY created_at DESC, id DESC LIMIT ?`, userID, limit)
 	if err != nil {
 		return nil, wrap("security events", err)

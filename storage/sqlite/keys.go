@@ -15,7 +15,7 @@ const signingKeyColumns = `id, algorithm, private_key, public_key, created_at, r
 // SigningKeys returns every key not past its ExpiresAt (active keys have
 // none), newest first; nil when there are none.
 func (s *Store) SigningKeys(ctx context.Context) ([]storage.SigningKey, error) {
-	rows, err := s.readers.QueryContext(ctx, `SELECT `+signingKeyColumns+` FROM signing_keys
+	rows, err := s.readStmts.QueryContext(ctx, `SELECT `+signingKeyColumns+` FROM signing_keys
 		WHERE expires_at IS NULL OR expires_at > ?
 		ORDER BY created_at DESC, id DESC`, s.nowMicros())
 	if err != nil {
@@ -38,7 +38,7 @@ func (s *Store) SigningKeys(ctx context.Context) ([]storage.SigningKey, error) {
 // algorithm has no active key: the partial unique index would refuse it
 // anyway, but checking first tells "another replica got there"
 // (ErrConflict) apart from a taken key id (ErrAlreadyExists).
-func insertSigningKey(ctx context.Context, tx *sql.Tx, k storage.SigningKey) error {
+func insertSigningKey(ctx context.Context, tx *txn, k storage.SigningKey) error {
 	if k.RetiredAt.IsZero() {
 		var id string
 		err := tx.QueryRowContext(ctx, `SELECT id FROM signing_keys WHERE algorithm = ? AND retired_at IS NULL`,
@@ -58,7 +58,7 @@ func insertSigningKey(ctx context.Context, tx *sql.Tx, k storage.SigningKey) err
 // AddSigningKey stores a new active key, or ErrConflict when its algorithm
 // already has one, so that replicas starting together agree on one key.
 func (s *Store) AddSigningKey(ctx context.Context, k storage.SigningKey) error {
-	err := s.write(ctx, func(tx *sql.Tx) error { return insertSigningKey(ctx, tx, k) })
+	err := s.write(ctx, func(tx *txn) error { return insertSigningKey(ctx, tx, k) })
 	return wrap("add signing key", err)
 }
 
@@ -69,7 +69,7 @@ func (s *Store) AddSigningKey(ctx context.Context, k storage.SigningKey) error {
 // replica rotated first, and the answer is ErrConflict with nothing stored.
 // An unknown retireID is ErrNotFound.
 func (s *Store) RotateSigningKey(ctx context.Context, retireID string, retireUntil time.Time, next storage.SigningKey) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE signing_keys SET retired_at = ?, expires_at = ?
 			WHERE id = ? AND retired_at IS NULL`, s.nowMicros(), nullMicros(retireUntil), retireID)
 		if err != nil {

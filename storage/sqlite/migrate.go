@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"github.com/latchkey-id/latchkey/migrations"
@@ -38,7 +37,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 // whether it did.
 func (s *Store) migrateOne(ctx context.Context, all []migrations.Migration) (bool, error) {
 	applied := false
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(t *txn) error {
+		// A migration runs once per database, and its file is a script of
+		// several statements, which SQLite cannot keep prepared: these
+		// statements bypass the statement cache.
+		tx := t.tx
 		if _, err := tx.ExecContext(ctx, schemaTable); err != nil {
 			return err
 		}
@@ -68,7 +71,7 @@ func (s *Store) migrateOne(ctx context.Context, all []migrations.Migration) (boo
 // never migrated.
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	var v int
-	err := s.read(ctx, func(tx *sql.Tx) error {
+	err := s.read(ctx, func(tx *txn) error {
 		var exists bool
 		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sqlite_schema
 			WHERE type = 'table' AND name = 'schema_migrations')`).Scan(&exists); err != nil || !exists {

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 
 	"github.com/latchkey-id/latchkey/storage"
 )
@@ -21,7 +20,7 @@ func scanPasskey(sc scanner) (storage.Passkey, error) {
 }
 
 // insertPasskey stores a passkey (FinishEnrollment, AddPasskey).
-func insertPasskey(ctx context.Context, tx *sql.Tx, p storage.Passkey) error {
+func insertPasskey(ctx context.Context, tx *txn, p storage.Passkey) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO passkeys (`+passkeyColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.ID, p.UserID, p.CredentialID, p.PublicKey, p.AttestationType, p.AttestationFormat,
@@ -34,7 +33,7 @@ func insertPasskey(ctx context.Context, tx *sql.Tx, p storage.Passkey) error {
 // PasskeysByUser returns the user's passkeys, oldest first; none (or an
 // unknown user) is a nil slice, not an error.
 func (s *Store) PasskeysByUser(ctx context.Context, userID string) ([]storage.Passkey, error) {
-	rows, err := s.readers.QueryContext(ctx,
+	rows, err := s.readStmts.QueryContext(ctx,
 		`SELECT `+passkeyColumns+` FROM passkeys WHERE user_id = ? ORDER BY created_at, id`, userID)
 	if err != nil {
 		return nil, wrap("passkeys by user", err)
@@ -53,14 +52,14 @@ func (s *Store) PasskeysByUser(ctx context.Context, userID string) ([]storage.Pa
 
 // PasskeyByCredentialID returns the passkey with this WebAuthn credential id.
 func (s *Store) PasskeyByCredentialID(ctx context.Context, credentialID []byte) (storage.Passkey, error) {
-	p, err := scanPasskey(s.readers.QueryRowContext(ctx,
+	p, err := scanPasskey(s.readStmts.QueryRowContext(ctx,
 		`SELECT `+passkeyColumns+` FROM passkeys WHERE credential_id = ?`, credentialID))
 	return p, wrap("passkey by credential id", err)
 }
 
 // usePasskey writes a sign-in's results back to the passkey, which must be
 // userID's: a passkey of someone else, or none, is ErrNotFound.
-func usePasskey(ctx context.Context, tx *sql.Tx, id, userID string, u storage.PasskeyUse) error {
+func usePasskey(ctx context.Context, tx *txn, id, userID string, u storage.PasskeyUse) error {
 	res, err := tx.ExecContext(ctx, `UPDATE passkeys
 		SET sign_count = ?, clone_warning = ?, backup_state = ?, user_verified = ?, last_used_at = ?
 		WHERE id = ? AND user_id = ?`,

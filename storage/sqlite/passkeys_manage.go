@@ -12,7 +12,7 @@ import (
 // Passkey returns one of the user's passkeys; another user's, or an
 // unknown id, is ErrNotFound.
 func (s *Store) Passkey(ctx context.Context, userID, passkeyID string) (storage.Passkey, error) {
-	p, err := scanPasskey(s.readers.QueryRowContext(ctx,
+	p, err := scanPasskey(s.readStmts.QueryRowContext(ctx,
 		`SELECT `+passkeyColumns+` FROM passkeys WHERE id = ? AND user_id = ?`, passkeyID, userID))
 	return p, wrap("passkey", err)
 }
@@ -25,7 +25,7 @@ func (s *Store) AddPasskey(ctx context.Context, p storage.Passkey, event *storag
 	if err != nil {
 		return wrap("add passkey", err)
 	}
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(tx *txn) error {
 		if err := insertPasskey(ctx, tx, p); err != nil {
 			return err
 		}
@@ -42,7 +42,7 @@ func (s *Store) RenamePasskey(ctx context.Context, userID, passkeyID, name strin
 		return storage.Passkey{}, wrap("rename passkey", err)
 	}
 	var p storage.Passkey
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(tx *txn) error {
 		var err error
 		p, err = scanPasskey(tx.QueryRowContext(ctx, `UPDATE passkeys SET name = ? WHERE id = ? AND user_id = ?
 			RETURNING `+passkeyColumns, name, passkeyID, userID))
@@ -67,7 +67,7 @@ func (s *Store) DeletePasskey(ctx context.Context, userID, passkeyID string, eve
 	if err != nil {
 		return wrap("delete passkey", err)
 	}
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(tx *txn) error {
 		var (
 			target, others int
 			unusedCode     bool
@@ -95,7 +95,7 @@ func (s *Store) DeletePasskey(ctx context.Context, userID, passkeyID string, eve
 // transaction. The event without a user gets the passkey's; an event of
 // another user than the passkey's is ErrConflict.
 func (s *Store) FlagPasskey(ctx context.Context, passkeyID string, event storage.SecurityEvent) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *txn) error {
 		var owner string
 		err := tx.QueryRowContext(ctx, `UPDATE passkeys SET clone_warning = 1 WHERE id = ? RETURNING user_id`,
 			passkeyID).Scan(&owner)
@@ -126,7 +126,7 @@ func (s *Store) ResetPasskeys(ctx context.Context, userID string, link storage.E
 	if err != nil {
 		return wrap("reset passkeys", err)
 	}
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(tx *txn) error {
 		for _, q := range []string{
 			`DELETE FROM passkeys WHERE user_id = ?`,
 			`DELETE FROM sessions WHERE user_id = ?`,

@@ -24,7 +24,7 @@ func (s *Store) ReplaceRecoveryCodes(ctx context.Context, userID string, codes [
 			return wrap(op, fmt.Errorf("code %q is for user %q, not %q: %w", c.ID, c.UserID, userID, storage.ErrConflict))
 		}
 	}
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(tx *txn) error {
 		var exists bool
 		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE id = ?)`, userID).Scan(&exists); err != nil {
 			return err
@@ -49,7 +49,7 @@ func (s *Store) ReplaceRecoveryCodes(ctx context.Context, userID string, codes [
 // RecoveryCodes returns the user's codes, used ones included, oldest first
 // (id breaks ties); nil when there are none.
 func (s *Store) RecoveryCodes(ctx context.Context, userID string) ([]storage.RecoveryCode, error) {
-	rows, err := s.readers.QueryContext(ctx, `SELECT id, user_id, hash, created_at, used_at FROM recovery_codes
+	rows, err := s.readStmts.QueryContext(ctx, `SELECT id, user_id, hash, created_at, used_at FROM recovery_codes
 		WHERE user_id = ? ORDER BY created_at, id`, userID)
 	if err != nil {
 		return nil, wrap("recovery codes", err)
@@ -74,7 +74,7 @@ func (s *Store) RecoveryCodes(ctx context.Context, userID string) ([]storage.Rec
 // gets it, and a code of another user than theirs is ErrConflict; any
 // failure rolls the UPDATE back, leaving the code unused.
 func (s *Store) RedeemRecoveryCode(ctx context.Context, codeID string, link storage.Enrollment, event storage.SecurityEvent) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *txn) error {
 		var owner string
 		err := tx.QueryRowContext(ctx, `UPDATE recovery_codes SET used_at = ? WHERE id = ? AND used_at IS NULL
 			RETURNING user_id`, s.nowMicros(), codeID).Scan(&owner)

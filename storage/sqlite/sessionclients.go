@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 )
 
 // recordSessionClient is RedeemCode's last step: when the spent code's
@@ -12,7 +11,7 @@ import (
 // its foreign key cannot fail the redemption; with every write on the one
 // writer connection, nothing can end it between this statement and the
 // commit.
-func recordSessionClient(ctx context.Context, tx *sql.Tx, requestID string, now int64) error {
+func recordSessionClient(ctx context.Context, tx *txn, requestID string, now int64) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO session_clients (session_id, client_id, created_at)
 		SELECT s.id, r.client_id, ? FROM auth_requests r JOIN sessions s ON s.id = r.session_id
 		WHERE r.id = ?
@@ -24,7 +23,7 @@ func recordSessionClient(ctx context.Context, tx *sql.Tx, requestID string, now 
 // in the session, each once, oldest first (client id breaks ties); nil for
 // none or an unknown session. The rows live as long as the session's row.
 func (s *Store) SessionClients(ctx context.Context, sessionID string) ([]string, error) {
-	rows, err := s.readers.QueryContext(ctx, `SELECT client_id FROM session_clients WHERE session_id = ?
+	rows, err := s.readStmts.QueryContext(ctx, `SELECT client_id FROM session_clients WHERE session_id = ?
 		ORDER BY created_at, client_id`, sessionID)
 	if err != nil {
 		return nil, wrap("session clients", err)

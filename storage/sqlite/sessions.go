@@ -24,7 +24,7 @@ func (s *Store) RecordSignIn(ctx context.Context, in storage.SignIn) error {
 	if err != nil {
 		return wrap("record sign-in", err)
 	}
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(tx *txn) error {
 		if err := usePasskey(ctx, tx, in.PasskeyID, se.UserID, in.Use); err != nil {
 			return err
 		}
@@ -55,7 +55,7 @@ func (s *Store) RecordSignIn(ctx context.Context, in storage.SignIn) error {
 // unknown or expired session, or a passkey that is not the session user's,
 // is ErrNotFound and rolls everything back.
 func (s *Store) RefreshSessionAuth(ctx context.Context, sessionID string, authTime time.Time, amr []string, passkeyID string, use storage.PasskeyUse) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *txn) error {
 		var userID string
 		err := tx.QueryRowContext(ctx, `UPDATE sessions SET auth_time = ?, amr = ? WHERE id = ? AND expires_at > ?
 			RETURNING user_id`, nullMicros(authTime), jsonList(amr), sessionID, s.nowMicros()).Scan(&userID)
@@ -73,7 +73,7 @@ func (s *Store) RefreshSessionAuth(ctx context.Context, sessionID string, authTi
 // SessionByToken returns the unexpired session with this token hash.
 func (s *Store) SessionByToken(ctx context.Context, tokenHash []byte) (storage.Session, error) {
 	var se storage.Session
-	err := s.readers.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions
+	err := s.readStmts.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions
 		WHERE token_hash = ? AND expires_at > ?`, tokenHash, s.nowMicros()).
 		Scan(&se.ID, &se.TokenHash, &se.UserID, timeCol{&se.AuthTime}, listCol{&se.AMR}, &se.IP, &se.UserAgent,
 			timeCol{&se.CreatedAt}, timeCol{&se.ExpiresAt})
@@ -86,7 +86,7 @@ func (s *Store) SessionByToken(ctx context.Context, tokenHash []byte) (storage.S
 // DeleteSession ends a session, and ON DELETE CASCADE forgets the clients
 // it signed into; an unknown id is not an error.
 func (s *Store) DeleteSession(ctx context.Context, id string) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, id)
 		return err
 	})

@@ -34,7 +34,11 @@ type Store struct {
 	path    string
 	writer  *sql.DB
 	readers *sql.DB
-	now     func() time.Time
+	// writeStmts and readStmts are the pools' prepared statements (see
+	// stmtCache): every method's SQL goes through them.
+	writeStmts *stmtCache
+	readStmts  *stmtCache
+	now        func() time.Time
 }
 
 var _ storage.Store = (*Store)(nil)
@@ -92,6 +96,8 @@ func Open(ctx context.Context, cfg Config, opts storage.Options) (*Store, error)
 		s.Close()
 		return nil, openError(path, err)
 	}
+
+	s.writeStmts, s.readStmts = newStmtCache(s.writer), newStmtCache(s.readers)
 
 	if err := s.refuseNewer(ctx); err != nil {
 		s.Close()
@@ -162,10 +168,15 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the readers, then the writer: the last connection to close
-// checkpoints the WAL into the main file.
+// Close closes the prepared statements, the readers, then the writer: the
+// last connection to close checkpoints the WAL into the main file.
 func (s *Store) Close() error {
 	var errs []error
+	for _, c := range []*stmtCache{s.readStmts, s.writeStmts} {
+		if c != nil {
+			errs = append(errs, c.Close())
+		}
+	}
 	if s.readers != nil {
 		errs = append(errs, s.readers.Close())
 	}
@@ -177,13 +188,16 @@ func (s *Store) Close() error {
 
 // write runs fn as one transaction on the writer connection; BEGIN
 // IMMEDIATE holds the write lock from the start, so fn's statements never
-// race another writer. fn's error rolls everything back.
-func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+// race another writer. fn's error rolls everything back. Statements fn ran
+// for the first time are prepared once the connection is free again.
+func (s *Store) write(ctx context.Context, fn func(tx *txn) error) error {
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	if err := fn(tx); err != nil {
+	t := &txn{tx: tx, stmts: s.writeStmts}
+	defer func() { s.writeStmts.prepareAll(ctx, t.missed) }()
+	if err := fn(t); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -193,13 +207,15 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // read runs fn as one read transaction on a reader: its statements see one
 // snapshot. Methods with a single SELECT skip it (a statement is its own
 // transaction).
-func (s *Store) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (s *Store) read(ctx context.Context, fn func(tx *txn) error) error {
 	tx, err := s.readers.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return err
 	}
+	t := &txn{tx: tx, stmts: s.readStmts}
+	defer func() { s.readStmts.prepareAll(ctx, t.missed) }()
 	defer tx.Rollback()
-	if err := fn(tx); err != nil {
+	if err := fn(t); err != nil {
 		return err
 	}
 	return tx.Commit()

@@ -13,14 +13,14 @@ const accessTokenColumns = `id, family_id, client_id, user_id, scopes, audience,
 const refreshTokenColumns = `id, hash, family_id, client_id, user_id, scopes, audience, auth_time, amr,
 	session_id, created_at, expires_at, rotated_at`
 
-func insertAccessToken(ctx context.Context, tx *sql.Tx, t storage.AccessToken) error {
+func insertAccessToken(ctx context.Context, tx *txn, t storage.AccessToken) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO access_tokens (`+accessTokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.ID, t.FamilyID, t.ClientID, nullString(t.UserID), jsonList(t.Scopes), jsonList(t.Audience),
 		nullString(t.RefreshTokenID), micros(t.CreatedAt), micros(t.ExpiresAt), nullMicros(t.AuthTime))
 	return err
 }
 
-func insertRefreshToken(ctx context.Context, tx *sql.Tx, t storage.RefreshToken) error {
+func insertRefreshToken(ctx context.Context, tx *txn, t storage.RefreshToken) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO refresh_tokens (`+refreshTokenColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.ID, t.Hash, t.FamilyID, t.ClientID, nullString(t.UserID), jsonList(t.Scopes), jsonList(t.Audience),
@@ -36,7 +36,7 @@ func insertRefreshToken(ctx context.Context, tx *sql.Tx, t storage.RefreshToken)
 // session record is written.
 func (s *Store) RedeemCode(ctx context.Context, codeHash []byte, at storage.AccessToken, rt *storage.RefreshToken) error {
 	now := s.nowMicros()
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *txn) error {
 		var requestID string
 		err := tx.QueryRowContext(ctx, `UPDATE auth_codes SET used_at = ?
 			WHERE hash = ? AND used_at IS NULL AND expires_at > ?
@@ -64,7 +64,7 @@ func (s *Store) RedeemCode(ctx context.Context, codeHash []byte, at storage.Acce
 // rotated and stores its successors; single use as in RedeemCode.
 func (s *Store) RotateRefreshToken(ctx context.Context, oldHash []byte, at storage.AccessToken, rt storage.RefreshToken) error {
 	now := s.nowMicros()
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *txn) error {
 		var oldID string
 		err := tx.QueryRowContext(ctx, `UPDATE refresh_tokens SET rotated_at = ?
 			WHERE hash = ? AND rotated_at IS NULL AND expires_at > ?
@@ -87,7 +87,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash []byte, at stora
 // (revoking deletes the row).
 func (s *Store) AccessToken(ctx context.Context, id string) (storage.AccessToken, error) {
 	var t storage.AccessToken
-	err := s.readers.QueryRowContext(ctx, `SELECT `+accessTokenColumns+` FROM access_tokens
+	err := s.readStmts.QueryRowContext(ctx, `SELECT `+accessTokenColumns+` FROM access_tokens
 		WHERE id = ? AND expires_at > ?`, id, s.nowMicros()).
 		Scan(&t.ID, &t.FamilyID, &t.ClientID, strCol{&t.UserID}, listCol{&t.Scopes}, listCol{&t.Audience},
 			strCol{&t.RefreshTokenID}, timeCol{&t.CreatedAt}, timeCol{&t.ExpiresAt}, timeCol{&t.AuthTime})
@@ -101,7 +101,7 @@ func (s *Store) AccessToken(ctx context.Context, id string) (storage.AccessToken
 // ones included (RotatedAt set).
 func (s *Store) RefreshToken(ctx context.Context, hash []byte) (storage.RefreshToken, error) {
 	var t storage.RefreshToken
-	err := s.readers.QueryRowContext(ctx, `SELECT `+refreshTokenColumns+` FROM refresh_tokens
+	err := s.readStmts.QueryRowContext(ctx, `SELECT `+refreshTokenColumns+` FROM refresh_tokens
 		WHERE hash = ? AND expires_at > ?`, hash, s.nowMicros()).
 		Scan(&t.ID, &t.Hash, &t.FamilyID, &t.ClientID, strCol{&t.UserID}, listCol{&t.Scopes}, listCol{&t.Audience},
 			timeCol{&t.AuthTime}, listCol{&t.AMR}, strCol{&t.SessionID},
@@ -114,7 +114,7 @@ func (s *Store) RefreshToken(ctx context.Context, hash []byte) (storage.RefreshT
 
 // RevokeAccessToken removes one access token; an unknown id is not an error.
 func (s *Store) RevokeAccessToken(ctx context.Context, id string) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM access_tokens WHERE id = ?`, id)
 		return err
 	})
@@ -124,7 +124,7 @@ func (s *Store) RevokeAccessToken(ctx context.Context, id string) error {
 // RevokeFamily removes every access and refresh token of one grant, in one
 // transaction; a family with no tokens left is not an error.
 func (s *Store) RevokeFamily(ctx context.Context, familyID string) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *txn) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM access_tokens WHERE family_id = ?`, familyID); err != nil {
 			return err
 		}

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"strconv"
 	"time"
 )
@@ -33,7 +32,7 @@ var expirySweeps = []string{
 func (s *Store) DeleteExpired(ctx context.Context) (int64, error) {
 	now := s.nowMicros()
 	var total int64
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *txn) error {
 		for _, q := range expirySweeps {
 			res, err := tx.ExecContext(ctx, q, now)
 			if err != nil {

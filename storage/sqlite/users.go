@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"github.com/latchkey-id/latchkey/storage"
@@ -17,7 +16,7 @@ func scanUser(sc scanner) (storage.User, error) {
 	return u, err
 }
 
-func insertUser(ctx context.Context, tx *sql.Tx, u storage.User) error {
+func insertUser(ctx context.Context, tx *txn, u storage.User) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.WebAuthnID, u.Email, u.Name, u.EmailVerified, u.Admin, micros(u.CreatedAt), micros(u.UpdatedAt))
 	return err
@@ -30,7 +29,7 @@ func (s *Store) CreateUser(ctx context.Context, u storage.User, invite *storage.
 	if invite != nil && invite.UserID != "" && invite.UserID != u.ID {
 		return wrap("create user", fmt.Errorf("the invite is for user %q, not %q: %w", invite.UserID, u.ID, storage.ErrConflict))
 	}
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *txn) error {
 		if err := insertUser(ctx, tx, u); err != nil {
 			return err
 		}
@@ -48,25 +47,25 @@ func (s *Store) CreateUser(ctx context.Context, u storage.User, invite *storage.
 
 // User returns the user with this id.
 func (s *Store) User(ctx context.Context, id string) (storage.User, error) {
-	u, err := scanUser(s.readers.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+	u, err := scanUser(s.readStmts.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
 	return u, wrap("user", err)
 }
 
 // UserByEmail returns the user with this email (stored lower-cased by the caller).
 func (s *Store) UserByEmail(ctx context.Context, email string) (storage.User, error) {
-	u, err := scanUser(s.readers.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email = ?`, email))
+	u, err := scanUser(s.readStmts.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email = ?`, email))
 	return u, wrap("user by email", err)
 }
 
 // UserByWebAuthnID returns the user with this WebAuthn user handle.
 func (s *Store) UserByWebAuthnID(ctx context.Context, webauthnID []byte) (storage.User, error) {
-	u, err := scanUser(s.readers.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE webauthn_id = ?`, webauthnID))
+	u, err := scanUser(s.readStmts.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE webauthn_id = ?`, webauthnID))
 	return u, wrap("user by WebAuthn id", err)
 }
 
 // ListUsers returns all users, oldest first (id breaks ties); nil when there are none.
 func (s *Store) ListUsers(ctx context.Context) ([]storage.User, error) {
-	rows, err := s.readers.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY created_at, id`)
+	rows, err := s.readStmts.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY created_at, id`)
 	if err != nil {
 		return nil, wrap("list users", err)
 	}
@@ -85,7 +84,7 @@ func (s *Store) ListUsers(ctx context.Context) ([]storage.User, error) {
 // CountUsers returns how many users exist.
 func (s *Store) CountUsers(ctx context.Context) (int, error) {
 	var n int
-	err := s.readers.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n)
+	err := s.readStmts.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n)
 	return n, wrap("count users", err)
 }
 
@@ -94,14 +93,14 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 // ceremonies, completed auth requests, tokens, consents, security events
 // and recovery codes in the same statement.
 func (s *Store) DeleteUser(ctx context.Context, id string) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *txn) error {
 		return deleteOne(ctx, tx, `DELETE FROM users WHERE id = ?`, id)
 	})
 	return wrap("delete user", err)
 }
 
 // deleteOne runs a DELETE that must remove a row: none is ErrNotFound.
-func deleteOne(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
+func deleteOne(ctx context.Context, tx *txn, query string, args ...any) error {
 	res, err := tx.ExecContext(ctx, query, args...)
 	if err != nil {
 		return err
