@@ -55,7 +55,7 @@ func TestF36PromptLoginInABrowser(t *testing.T) {
 		b.Run(t, "create a passkey",
 			chromedp.Navigate(u.EnrollmentURL),
 			chromedp.WaitVisible(chromedp.ID("create")),
-			chromedp.Click(chromedp.ID("create")),
+			testbrowser.ClickReady(chromedp.ID("create")),
 		)
 		b.SaveRecoveryCodes(t)
 		b.Run(t, "see the passkey ready", chromedp.WaitVisible(chromedp.ID("enroll-done")))
@@ -85,7 +85,7 @@ func TestF36PromptLoginInABrowser(t *testing.T) {
 			if !strings.HasPrefix(loc, app) {
 				signedIn = true
 				b.Run(t, what+": sign in with the passkey",
-					chromedp.Click(chromedp.ID("signin")),
+					testbrowser.ClickReady(chromedp.ID("signin")),
 					chromedp.WaitVisible(chromedp.ID("app-callback")),
 				)
 				if loc, err = chromedp.Run(b.Ctx, chromedp.Location()); err != nil {

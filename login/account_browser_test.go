@@ -57,7 +57,7 @@ func TestBrowserAccount(t *testing.T) {
 		chromedp.Navigate(ts.base+"/enroll/"+ts.setupLink()),
 		chromedp.SendKeys(chromedp.ID("name"), "Ada Lovelace"),
 		chromedp.SendKeys(chromedp.ID("email"), "ada@example.com"),
-		chromedp.Click(button("Create a passkey")),
+		testbrowser.ClickReady(button("Create a passkey")),
 	)
 	b.SaveRecoveryCodes(t)
 	b.Run(t, "see the passkey ready", chromedp.WaitVisible(`//h1[normalize-space()="Your passkey is ready"]`))
@@ -71,7 +71,7 @@ func TestBrowserAccount(t *testing.T) {
 	b.Run(t, "sign in to the account page",
 		chromedp.Navigate(ts.base+"/account"),
 		chromedp.WaitVisible(`//h1[normalize-space()="Sign in to your account"]`),
-		chromedp.Click(button("Sign in with a passkey")),
+		testbrowser.ClickReady(button("Sign in with a passkey")),
 		chromedp.WaitVisible(`//h1[normalize-space()="Your account"]`),
 	)
 	noProblems("account page after the sign-in")
@@ -91,7 +91,7 @@ func TestBrowserAccount(t *testing.T) {
 	removeCredential(t, b, b.Authenticator, first)
 	ts.clock.Advance(time.Minute) // so that the list's order (oldest first) is certain
 	b.Run(t, "add a passkey",
-		chromedp.Click(button("Add a passkey")),
+		testbrowser.ClickReady(button("Add a passkey")),
 		chromedp.WaitVisible(nth(2, "")),
 	)
 	second := b.Credentials(t)[0]
@@ -107,10 +107,10 @@ func TestBrowserAccount(t *testing.T) {
 
 	// 3. Rename the first.
 	b.Run(t, "rename the first passkey",
-		chromedp.Click(nth(1, `//button[normalize-space()="Rename"]`)),
+		testbrowser.ClickReady(nth(1, `//button[normalize-space()="Rename"]`)),
 		chromedp.Clear(nth(1, `//input[@name="name"]`)),
 		chromedp.SendKeys(nth(1, `//input[@name="name"]`), "Work laptop"),
-		chromedp.Click(nth(1, `//button[normalize-space()="Save"]`)),
+		testbrowser.ClickReady(nth(1, `//button[normalize-space()="Save"]`)),
 		chromedp.WaitVisible(nth(1, `//strong[@class="passkey-name"][normalize-space()="Work laptop"]`)),
 	)
 	if p, err := ts.store.Passkey(ts.ctx(), ada.ID, passkeys[0].ID); err != nil || p.Name != "Work laptop" {
@@ -121,8 +121,8 @@ func TestBrowserAccount(t *testing.T) {
 	// ceremony runs, then the removal, and the list updates.
 	ts.clock.Advance(6 * time.Minute)
 	b.Run(t, "remove the second passkey",
-		chromedp.Click(nth(2, `//button[normalize-space()="Remove"]`)),
-		chromedp.Click(nth(2, `//button[normalize-space()="Remove passkey"]`)),
+		testbrowser.ClickReady(nth(2, `//button[normalize-space()="Remove"]`)),
+		testbrowser.ClickReady(nth(2, `//button[normalize-space()="Remove passkey"]`)),
 		chromedp.WaitNotPresent(`//li[@data-id="`+passkeys[1].ID+`"]`),
 		chromedp.WaitVisible(`//p[@id="status"][normalize-space()="Passkey removed."]`),
 	)
@@ -143,7 +143,7 @@ func TestBrowserAccount(t *testing.T) {
 
 	// 5. New recovery codes (the step-up is still fresh): shown once.
 	b.Run(t, "create recovery codes",
-		chromedp.Click(button("Create new recovery codes")),
+		testbrowser.ClickReady(button("Create new recovery codes")),
 		chromedp.WaitVisible(chromedp.ID("codes-shown")),
 	)
 	codes, err := chromedp.Run(b.Ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#codes li")].map((li) => li.textContent)`))
@@ -159,7 +159,7 @@ func TestBrowserAccount(t *testing.T) {
 
 	// 6. Sign out.
 	b.Run(t, "sign out",
-		chromedp.Click(button("Sign out")),
+		testbrowser.ClickReady(button("Sign out")),
 		chromedp.WaitVisible(`//h1[normalize-space()="You are signed out"]`),
 	)
 	wantLocation(t, b.Ctx, ts.base+"/signed-out")

@@ -56,7 +56,7 @@ func TestTheAccountPageAsksForASignInAndTheCeremonyComesBack(t *testing.T) {
 		`<strong class="passkey-name">Passkey</strong>`, "This device only", "Unknown authenticator",
 		"Last used 22 Nov 2026, 10:00 UTC", `data-credential-id="` + b64(d.cred.ID) + `"`,
 		`data-user-id="` + b64(ada.WebAuthnID) + `"`, `data-rp-id="localhost"`,
-		`<button id="add-passkey" type="button" class="primary">Add a passkey</button>`,
+		`<button id="add-passkey" disabled data-js type="button" class="primary">Add a passkey</button>`,
 		"You have no unused recovery codes.", "Signed in with “Passkey”", "Sign out",
 	} {
 		if !strings.Contains(body, want) {

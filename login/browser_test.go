@@ -94,7 +94,7 @@ func TestBrowser(t *testing.T) {
 		chromedp.Navigate(ts.base+"/enroll/"+ts.setupLink()),
 		chromedp.SendKeys(chromedp.ID("name"), "Ada Lovelace"),
 		chromedp.SendKeys(chromedp.ID("email"), "ada@example.com"),
-		chromedp.Click(button("Create a passkey")),
+		testbrowser.ClickReady(button("Create a passkey")),
 	))
 	if codes := (&testbrowser.Browser{Ctx: browserCtx}).SaveRecoveryCodes(t); len(codes) != 10 {
 		t.Fatalf("the first passkey came with %d recovery codes, want 10", len(codes))
@@ -118,7 +118,7 @@ func TestBrowser(t *testing.T) {
 	ar := ts.newAuthRequest()
 	must(t, chromedp.Do(browserCtx,
 		chromedp.Navigate(ts.base+"/login?authRequestID="+ar.ID),
-		chromedp.Click(button("Sign in with a passkey")),
+		testbrowser.ClickReady(button("Sign in with a passkey")),
 		chromedp.WaitVisible(chromedp.ID("callback")),
 	))
 	wantLocation(t, browserCtx, ts.handler.CallbackURL(ar.ID))
@@ -133,7 +133,7 @@ func TestBrowser(t *testing.T) {
 	setUserVerified(false)
 	must(t, chromedp.Do(browserCtx,
 		chromedp.Navigate(ts.base+"/login?authRequestID="+ar.ID),
-		chromedp.Click(button("Sign in with a passkey")),
+		testbrowser.ClickReady(button("Sign in with a passkey")),
 		chromedp.WaitVisible(chromedp.ID("error")),
 		chromedp.WaitEnabled(chromedp.ID("signin")),
 	))
@@ -147,7 +147,7 @@ func TestBrowser(t *testing.T) {
 	}
 	setUserVerified(true)
 	must(t, chromedp.Do(browserCtx,
-		chromedp.Click(button("Sign in with a passkey")),
+		testbrowser.ClickReady(button("Sign in with a passkey")),
 		chromedp.WaitVisible(chromedp.ID("callback")),
 	))
 	if got := ts.authRequest(ar.ID); !got.Done || got.UserID != admin.ID {
@@ -158,7 +158,7 @@ func TestBrowser(t *testing.T) {
 	ar = ts.newAuthRequest(func(a *storage.AuthRequest) { a.Prompt = []string{"login"} })
 	must(t, chromedp.Do(browserCtx,
 		chromedp.Navigate(ts.base+"/login?authRequestID="+ar.ID),
-		chromedp.Click(button("Return to Acme Wiki")),
+		testbrowser.ClickReady(button("Return to Acme Wiki")),
 		chromedp.WaitVisible(chromedp.ID("callback")),
 	))
 	if got := ts.authRequest(ar.ID); got.Error != "access_denied" || got.Done {

@@ -43,7 +43,7 @@ func TestBrowserConsent(t *testing.T) {
 		chromedp.Navigate(ts.base+"/enroll/"+ts.setupLink()),
 		chromedp.SendKeys(chromedp.ID("name"), "Ada Lovelace"),
 		chromedp.SendKeys(chromedp.ID("email"), "ada@example.com"),
-		chromedp.Click(button("Create a passkey")),
+		testbrowser.ClickReady(button("Create a passkey")),
 	)
 	b.SaveRecoveryCodes(t)
 	b.Run(t, "see the passkey ready", chromedp.WaitVisible(`//h1[normalize-space()="Your passkey is ready"]`))
@@ -56,7 +56,7 @@ func TestBrowserConsent(t *testing.T) {
 	ar := ts.newAuthRequest(func(a *storage.AuthRequest) { a.ClientID, a.Scopes = app.ID, []string{"openid", "email", "groups"} })
 	b.Run(t, "sign in to the consent page",
 		chromedp.Navigate(ts.base+"/login?authRequestID="+ar.ID),
-		chromedp.Click(button("Sign in with a passkey")),
+		testbrowser.ClickReady(button("Sign in with a passkey")),
 		chromedp.WaitVisible(`//h1[normalize-space()="Allow Acme Mail?"]`),
 	)
 	wantLocation(t, b.Ctx, ts.consentURL(ar.ID))
@@ -68,7 +68,7 @@ func TestBrowserConsent(t *testing.T) {
 	}
 	noProblems("consent page")
 	b.Run(t, "allow",
-		chromedp.Click(button("Allow")),
+		testbrowser.ClickReady(button("Allow")),
 		chromedp.WaitVisible(chromedp.ID("callback")),
 	)
 	wantLocation(t, b.Ctx, ts.handler.CallbackURL(ar.ID))
@@ -86,7 +86,7 @@ func TestBrowserConsent(t *testing.T) {
 	b.Run(t, "deny",
 		chromedp.Navigate(ts.base+"/login?authRequestID="+ar.ID),
 		chromedp.WaitVisible(button("Deny")),
-		chromedp.Click(button("Deny")),
+		testbrowser.ClickReady(button("Deny")),
 		chromedp.WaitVisible(chromedp.ID("callback")),
 	)
 	if got := ts.authRequest(ar.ID); got.Error != "access_denied" || got.Done {

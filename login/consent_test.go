@@ -67,8 +67,8 @@ func TestAllowingConsentCompletesTheSignIn(t *testing.T) {
 		"<li>Know who you are</li>", "<li>See your name</li>", "<li>See your email address</li>",
 		"<li>Stay signed in when you are not using it</li>", "<li>Manage your passkeys</li>",
 		"<strong>ada@example.com</strong>",
-		`<button id="allow" type="button" class="primary">Allow</button>`,
-		`<button id="deny" type="button" class="secondary">Deny</button>`}
+		`<button id="allow" disabled data-js type="button" class="primary">Allow</button>`,
+		`<button id="deny" disabled data-js type="button" class="secondary">Deny</button>`}
 	last := -1
 	for _, w := range want {
 		i := strings.Index(body, w)

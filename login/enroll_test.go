@@ -25,7 +25,7 @@ func TestSetupLinkCreatesTheFirstAdminAndTheirPasskey(t *testing.T) {
 	if page.status != http.StatusOK {
 		t.Fatalf("enroll page: %d", page.status)
 	}
-	for _, want := range []string{`<button id="create" type="submit" class="primary">Create a passkey</button>`, `id="name"`, `id="email"`, `data-setup="true"`} {
+	for _, want := range []string{`<button id="create" disabled data-js type="submit" class="primary">Create a passkey</button>`, `id="name"`, `id="email"`, `data-setup="true"`} {
 		if !strings.Contains(string(page.body), want) {
 			t.Errorf("setup page lacks %s", want)
 		}

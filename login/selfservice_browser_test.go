@@ -44,7 +44,7 @@ func heading(text string) string    { return `//h1[normalize-space()="` + text +
 // recovery codes the first passkey comes with.
 func enrollInBrowser(t *testing.T, b *testbrowser.Browser, ts *testServer, token string) []string {
 	t.Helper()
-	b.Run(t, "enroll", chromedp.Navigate(ts.base+"/enroll/"+token), chromedp.Click(buttonText("Create a passkey")))
+	b.Run(t, "enroll", chromedp.Navigate(ts.base+"/enroll/"+token), testbrowser.ClickReady(buttonText("Create a passkey")))
 	codes := b.SaveRecoveryCodes(t)
 	b.Run(t, "see the passkey ready", chromedp.WaitVisible(heading("Your passkey is ready")))
 	return codes
@@ -71,16 +71,16 @@ func TestBrowserRecovery(t *testing.T) {
 	ar := ts.newAuthRequest()
 	b.Run(t, "recover with a code",
 		chromedp.Navigate(ts.base+"/login?authRequestID="+ar.ID),
-		chromedp.Click(`//a[normalize-space()="Lost your passkey?"]`),
+		testbrowser.ClickReady(`//a[normalize-space()="Lost your passkey?"]`),
 		chromedp.WaitVisible(heading("Lost your passkey?")),
 		chromedp.SendKeys(chromedp.ID("email"), "ada@example.com"),
 		chromedp.SendKeys(chromedp.ID("code"), strings.ToLower(codes[7])),
-		chromedp.Click(buttonText("Use the code and create a new passkey")),
+		testbrowser.ClickReady(buttonText("Use the code and create a new passkey")),
 		chromedp.WaitVisible(heading("Create a new passkey")),
 	)
 	noProblems("recovery page")
 	b.Run(t, "create the new passkey",
-		chromedp.Click(buttonText("Create a passkey")),
+		testbrowser.ClickReady(buttonText("Create a passkey")),
 		chromedp.WaitVisible(chromedp.ID("callback")),
 	)
 	noProblems("enroll page of the recovery link")
@@ -100,7 +100,7 @@ func TestBrowserRecovery(t *testing.T) {
 		chromedp.Navigate(ts.base+"/login/recovery?authRequestID="+ar.ID),
 		chromedp.SendKeys(chromedp.ID("email"), "ada@example.com"),
 		chromedp.SendKeys(chromedp.ID("code"), codes[7]),
-		chromedp.Click(buttonText("Use the code and create a new passkey")),
+		testbrowser.ClickReady(buttonText("Use the code and create a new passkey")),
 		chromedp.WaitVisible(chromedp.ID("error")),
 	)
 	if msg := b.Text(t, "#error"); !strings.Contains(msg, "do not match an unused code") {
@@ -123,16 +123,16 @@ func TestBrowserSignUp(t *testing.T) {
 		chromedp.Navigate(ts.base+"/login?authRequestID="+ar.ID),
 		chromedp.WaitVisible(heading("Create an account")),
 		chromedp.SendKeys(chromedp.ID("email"), "grace@example.com"),
-		chromedp.Click(buttonText("Email me a code")),
+		testbrowser.ClickReady(buttonText("Email me a code")),
 		chromedp.WaitVisible(heading("Check your email")),
 	)
 	noProblems("sign-up page")
 	code := codeIn(t, smtpd.Wait(t, "grace@example.com", 1))
 	b.Run(t, "enter the code",
 		chromedp.SendKeys(chromedp.ID("code"), code),
-		chromedp.Click(buttonText("Continue to create a passkey")),
+		testbrowser.ClickReady(buttonText("Continue to create a passkey")),
 		chromedp.WaitVisible(heading("Create a passkey")),
-		chromedp.Click(buttonText("Create a passkey")),
+		testbrowser.ClickReady(buttonText("Create a passkey")),
 	)
 	if codes := b.SaveRecoveryCodes(t); len(codes) != 10 {
 		t.Fatalf("%d recovery codes shown", len(codes))
@@ -191,7 +191,7 @@ func TestBrowserAutofill(t *testing.T) {
 	ar = ts.newAuthRequest(func(a *storage.AuthRequest) { a.Prompt = []string{"login"} })
 	b.Run(t, "open the sign-in page again", chromedp.Navigate(ts.base+"/login?authRequestID="+ar.ID))
 	waitPending("before the button")
-	b.Run(t, "press the button", chromedp.Click(buttonText("Sign in with a passkey")), chromedp.WaitVisible(chromedp.ID("callback")))
+	b.Run(t, "press the button", testbrowser.ClickReady(buttonText("Sign in with a passkey")), chromedp.WaitVisible(chromedp.ID("callback")))
 	if got := ts.authRequest(ar.ID); !got.Done || got.UserID != ada.ID {
 		t.Fatalf("request after the button = %+v", got)
 	}

@@ -63,7 +63,7 @@ func TestBrowserSetupAndSignInToTheDemoApp(t *testing.T) {
 				chromedp.WaitVisible(chromedp.ID("name")),
 				chromedp.SendKeys(chromedp.ID("name"), "Grace Hopper"),
 				chromedp.SendKeys(chromedp.ID("email"), "grace@example.com"),
-				chromedp.Click(chromedp.ID("create")),
+				testbrowser.ClickReady(chromedp.ID("create")),
 			)
 			// The first passkey comes with recovery codes to save.
 			b.SaveRecoveryCodes(t)
@@ -74,9 +74,9 @@ func TestBrowserSetupAndSignInToTheDemoApp(t *testing.T) {
 
 			b.Run(t, "sign in to the demo app",
 				chromedp.Navigate(app),
-				chromedp.Click(chromedp.ID("sign-in")),
+				testbrowser.ClickReady(chromedp.ID("sign-in")),
 				chromedp.WaitVisible(chromedp.ID("signin")),
-				chromedp.Click(chromedp.ID("signin")),
+				testbrowser.ClickReady(chromedp.ID("signin")),
 				chromedp.WaitVisible(chromedp.ID("id-claims")),
 			)
 			if status := b.Text(t, "#status"); !strings.Contains(status, "Signed in as Grace Hopper") {

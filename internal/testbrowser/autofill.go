@@ -125,8 +125,8 @@ func (b *Browser) SaveRecoveryCodes(t testing.TB) []string {
 		t.Fatalf("read recovery codes: %v", err)
 	}
 	b.Run(t, "confirm the codes are saved",
-		chromedp.Click(chromedp.ID("codes-saved")),
-		chromedp.Click(`//button[normalize-space()="Continue"]`),
+		ClickReady(chromedp.ID("codes-saved")),
+		ClickReady(`//button[normalize-space()="Continue"]`),
 	)
 	return codes
 }

@@ -105,3 +105,15 @@ func (b *Browser) Credentials(t testing.TB) []*webauthn.Credential {
 	}
 	return res.Credentials
 }
+
+// ClickReady waits until the element is enabled, then clicks it. Latchkey's
+// pages serve their buttons disabled until their script has wired them, so
+// a click that comes too early would otherwise do nothing.
+func ClickReady[S chromedp.Selectable](sel S) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		if _, err := chromedp.WaitEnabled(sel)(ctx, t); err != nil {
+			return chromedp.Void{}, err
+		}
+		return chromedp.Click(sel)(ctx, t)
+	}
+}

@@ -8,7 +8,7 @@
 // password manager which passkeys this account still accepts (on load and
 // after a removal, so a removed one vanishes from autofill) and their
 // current name.
-import { APIError, createCredential, csrfHeaders, describeError, getAssertion, showError } from "./webauthn.js";
+import { APIError, createCredential, csrfHeaders, describeError, getAssertion, showError, enableControls } from "./webauthn.js";
 
 const root = document.getElementById("account");
 const api = root.dataset.apiUrl;
@@ -161,3 +161,5 @@ document.getElementById("sign-out").addEventListener("click", () => act(async ()
 
 signalAccepted();
 signalUserDetails();
+
+enableControls();

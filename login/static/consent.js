@@ -1,7 +1,7 @@
 // The consent page: "Allow" or "Deny" sends the person's decision, then
 // follows the URL the server answers back to the app (which receives
 // access_denied after "Deny"). postJSON sends the page's CSRF token.
-import { describeError, postJSON, showError } from "./webauthn.js";
+import { describeError, postJSON, showError, enableControls } from "./webauthn.js";
 
 const root = document.getElementById("consent");
 const allow = document.getElementById("allow");
@@ -35,3 +35,5 @@ async function decide(url, pressed) {
 
 allow.addEventListener("click", () => decide(root.dataset.allowUrl, allow));
 deny.addEventListener("click", () => decide(root.dataset.denyUrl, deny));
+
+enableControls();

@@ -1,7 +1,7 @@
 // The enrollment page: begin → navigator.credentials.create() → finish,
 // then "Your passkey is ready". The setup link also sends the first
 // admin's name and email with begin.
-import { createCredential, describeError, postJSON, showError } from "./webauthn.js";
+import { createCredential, describeError, postJSON, showError, enableControls } from "./webauthn.js";
 import { showRecoveryCodes } from "./recovery_codes.js";
 
 const root = document.getElementById("enroll");
@@ -57,3 +57,5 @@ form.addEventListener("submit", async (event) => {
   setBusy(false);
   button.focus();
 });
+
+enableControls();

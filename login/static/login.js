@@ -4,7 +4,7 @@
 //
 // On load the page also starts a conditional request (passkey autofill in
 // the email field); the button aborts it before its own ceremony.
-import { APIError, describeError, getAssertion, postJSON, showError } from "./webauthn.js";
+import { APIError, describeError, getAssertion, postJSON, showError, enableControls } from "./webauthn.js";
 import { autofillAvailable, signalUnknownCredential } from "./conditional.js";
 
 const root = document.getElementById("login");
@@ -144,3 +144,5 @@ cancel.addEventListener("click", async () => {
   }
   setBusy(false);
 });
+
+enableControls();

@@ -1,7 +1,7 @@
 // "Lost your passkey?": email and a recovery code → the server answers a
 // one-time enrollment link, where the person creates a new passkey and the
 // sign-in continues.
-import { describeError, postJSON, showError } from "./webauthn.js";
+import { describeError, postJSON, showError, enableControls } from "./webauthn.js";
 
 const root = document.getElementById("recovery");
 const form = document.getElementById("recovery-form");
@@ -43,3 +43,5 @@ form.addEventListener("submit", async (event) => {
   code.focus();
   code.select();
 });
+
+enableControls();

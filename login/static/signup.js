@@ -1,7 +1,7 @@
 // Sign-up: an email address → a six-digit code by mail → the server
 // answers a one-time enrollment link, where the person creates their
 // passkey (and saves their recovery codes) and the sign-in continues.
-import { describeError, postJSON, showError } from "./webauthn.js";
+import { describeError, postJSON, showError, enableControls } from "./webauthn.js";
 
 const root = document.getElementById("signup");
 const authRequestID = root.dataset.authRequestId;
@@ -86,3 +86,5 @@ changeEmail.addEventListener("click", () => {
   stepEmail.hidden = false;
   email.focus();
 });
+
+enableControls();

@@ -157,3 +157,11 @@ export function showError(el, message) {
   el.textContent = message || "";
   el.hidden = !message;
 }
+
+// enableControls turns on the page's buttons once its script has wired
+// them. They are served disabled (data-js): before that, a click would
+// submit the form natively and reload the page instead of running the
+// ceremony — and without JavaScript no passkey ceremony can run at all.
+export function enableControls() {
+  for (const el of document.querySelectorAll("[data-js]")) el.disabled = false;
+}
