@@ -12,24 +12,14 @@ import (
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
-	"github.com/jackc/pgx/v5"
 	"golang.org/x/oauth2"
 
 	"github.com/latchkey-id/latchkey/admin"
 	"github.com/latchkey-id/latchkey/internal/secrets"
+	"github.com/latchkey-id/latchkey/internal/testenv"
 	"github.com/latchkey-id/latchkey/internal/testpasskey"
 	"github.com/latchkey-id/latchkey/internal/testserver"
 )
-
-// statementCounter counts the SQL statements the PostgreSQL store runs.
-type statementCounter struct{ n atomic.Int64 }
-
-func (c *statementCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	c.n.Add(1)
-	return ctx
-}
-
-func (c *statementCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
 // cpuTime is the CPU time this process has used so far, user and system.
 // The process is the server and its clients together (and, on SQLite, the
@@ -46,7 +36,7 @@ func cpuTime() time.Duration {
 // benchRig is a running Latchkey with one client app and people enrolled
 // with a passkey each, ready for complete sign-ins.
 type benchRig struct {
-	counter  *statementCounter
+	counter  *testenv.StatementCounter
 	people   []*testpasskey.Person
 	conf     oauth2.Config
 	provider *oidc.Provider
@@ -68,7 +58,7 @@ func newBenchRig(b *testing.B, backend string, n int) *benchRig {
 	b.Cleanup(transport.CloseIdleConnections)
 	ctx := oidc.ClientContext(context.Background(), &http.Client{Transport: transport})
 
-	r := &benchRig{counter: &statementCounter{}, ctx: ctx}
+	r := &benchRig{counter: &testenv.StatementCounter{}, ctx: ctx}
 	srv := testserver.Start(b, backend, testserver.WithPostgresTracer(r.counter))
 	for i := range n {
 		user, err := srv.Admin.CreateUser(ctx, admin.NewUser{Email: fmt.Sprintf("bench%d@example.com", i), Name: "Bench"})
@@ -139,7 +129,7 @@ func BenchmarkFullSignIn(b *testing.B) {
 		b.Run(backend, func(b *testing.B) {
 			r := newBenchRig(b, backend, 1)
 			r.warm(b)
-			before, cpu := r.counter.n.Load(), cpuTime()
+			before, cpu := r.counter.Count(), cpuTime()
 			b.ResetTimer()
 			for b.Loop() {
 				if err := r.flow(r.people[0]); err != nil {
@@ -149,7 +139,7 @@ func BenchmarkFullSignIn(b *testing.B) {
 			b.StopTimer()
 			b.ReportMetric(float64(cpuTime()-cpu)/1e6/float64(b.N), "cpu-ms/op")
 			if backend == "postgres" {
-				b.ReportMetric(float64(r.counter.n.Load()-before)/float64(b.N), "sql/op")
+				b.ReportMetric(float64(r.counter.Count()-before)/float64(b.N), "sql/op")
 			}
 		})
 	}
@@ -169,7 +159,7 @@ func BenchmarkFullSignInParallel(b *testing.B) {
 			r := newBenchRig(b, backend, parallelSignIns*runtime.GOMAXPROCS(0))
 			r.warm(b)
 			var next atomic.Int64
-			before, cpu := r.counter.n.Load(), cpuTime()
+			before, cpu := r.counter.Count(), cpuTime()
 			b.SetParallelism(parallelSignIns)
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
@@ -185,7 +175,7 @@ func BenchmarkFullSignInParallel(b *testing.B) {
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "signins/s")
 			b.ReportMetric(float64(cpuTime()-cpu)/1e6/float64(b.N), "cpu-ms/op")
 			if backend == "postgres" {
-				b.ReportMetric(float64(r.counter.n.Load()-before)/float64(b.N), "sql/op")
+				b.ReportMetric(float64(r.counter.Count()-before)/float64(b.N), "sql/op")
 			}
 		})
 	}

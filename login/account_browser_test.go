@@ -7,7 +7,6 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/page"
 	cdpwebauthn "github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 
@@ -26,21 +25,6 @@ func TestBrowserAccount(t *testing.T) {
 	b := testbrowser.New(t, testbrowser.Options{})
 	ts := newTestServer(t)
 
-	if _, err := chromedp.Call(b.Ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `
-		window.__problems = [];
-		document.addEventListener("securitypolicyviolation", (e) => window.__problems.push("CSP " + e.violatedDirective + " " + e.blockedURI));
-		window.addEventListener("error", (e) => window.__problems.push("error " + e.message));
-		window.addEventListener("unhandledrejection", (e) => window.__problems.push("rejection " + e.reason));
-	`}); err != nil {
-		t.Fatalf("install problem recorder: %v", err)
-	}
-	noProblems := func(where string) {
-		t.Helper()
-		problems, err := chromedp.Run(b.Ctx, chromedp.Evaluate[[]string](`window.__problems`))
-		if err != nil || len(problems) != 0 {
-			t.Fatalf("%s: problems %v %v", where, problems, err)
-		}
-	}
 	button := func(text string) string { return `//button[normalize-space()="` + text + `"]` }
 	// nth is the nth passkey of the list (from 1), or a button in it.
 	nth := func(n int, rest string) string { return `(//li[@class="passkey"])[` + string(rune('0'+n)) + `]` + rest }
@@ -74,7 +58,7 @@ func TestBrowserAccount(t *testing.T) {
 		testbrowser.ClickReady(button("Sign in with a passkey")),
 		chromedp.WaitVisible(`//h1[normalize-space()="Your account"]`),
 	)
-	noProblems("account page after the sign-in")
+	b.NoProblems(t, "account page after the sign-in")
 	if n := count(); n != 1 {
 		t.Fatalf("%d passkeys listed", n)
 	}
@@ -99,7 +83,7 @@ func TestBrowserAccount(t *testing.T) {
 	addCredential(t, b, b.Authenticator, first)
 	other := addAuthenticator(t, b)
 	addCredential(t, b, other, second)
-	noProblems("account page after adding a passkey")
+	b.NoProblems(t, "account page after adding a passkey")
 	passkeys, err := ts.store.PasskeysByUser(ts.ctx(), ada.ID)
 	if err != nil || len(passkeys) != 2 {
 		t.Fatalf("passkeys = %v %v", passkeys, err)
@@ -126,7 +110,7 @@ func TestBrowserAccount(t *testing.T) {
 		chromedp.WaitNotPresent(`//li[@data-id="`+passkeys[1].ID+`"]`),
 		chromedp.WaitVisible(`//p[@id="status"][normalize-space()="Passkey removed."]`),
 	)
-	noProblems("account page after removing a passkey")
+	b.NoProblems(t, "account page after removing a passkey")
 	if left, err := ts.store.PasskeysByUser(ts.ctx(), ada.ID); err != nil || len(left) != 1 || left[0].ID != passkeys[0].ID {
 		t.Fatalf("passkeys after the removal = %v %v", left, err)
 	}
@@ -155,7 +139,7 @@ func TestBrowserAccount(t *testing.T) {
 	if strings.Contains(body, codes[0]) || !strings.Contains(body, "You have 10 unused recovery codes.") {
 		t.Errorf("after a reload the page shows:\n%s", body)
 	}
-	noProblems("account page after new recovery codes")
+	b.NoProblems(t, "account page after new recovery codes")
 
 	// 6. Sign out.
 	b.Run(t, "sign out",

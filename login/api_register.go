@@ -83,20 +83,8 @@ func (h *Handler) registerFinish(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return errMalformedCredential.WithCause(err)
 	}
-	cred, err := h.WebAuthn.CreateCredential(newPasskeyUser(c.user, nil), data.Session, parsed)
+	cred, err := h.createCredential(r, newPasskeyUser(c.user, nil), data.Session, parsed)
 	if err != nil {
-		var perr *protocol.Error
-		info := ""
-		if errors.As(err, &perr) {
-			info = perr.DevInfo
-		}
-		h.securityEvent(r, "passkey.registration_refused", "reason", err.Error(), "detail", info)
-		return errInvalidCredential.WithCause(err)
-	}
-	if len(cred.ID) == 0 || len(cred.ID) > maxCredentialIDLength {
-		return errInvalidCredential.WithCause(errors.New("credential id length out of range"))
-	}
-	if err := h.checkNewCredential(r, cred); err != nil {
 		return err
 	}
 	pk, err := passkeyOf(secrets.ID(), c.user.ID, namePasskey(name, cred), cred, h.now())

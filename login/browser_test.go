@@ -4,14 +4,11 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/chromedp/cdproto/page"
 	cdpwebauthn "github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 
 	"github.com/latchkey-id/latchkey/internal/testbrowser"
-	"github.com/latchkey-id/latchkey/internal/testenv"
 	"github.com/latchkey-id/latchkey/storage"
 )
 
@@ -21,64 +18,12 @@ import (
 // ceremony and its retry, and "Return to the app".
 func TestBrowser(t *testing.T) {
 	t.Parallel()
-	chromium := testenv.Chromium(t)
 	ts := newTestServer(t)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
-	defer cancel()
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium),
-		chromedp.DisableGPU,
-		// The test network refuses Google's hosts; stop Chromium asking.
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-sync", true),
-	)...)
-	defer cancelAlloc()
-	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-
-	// The WebAuthn domain applies per tab: open the tab, then enable it there.
-	must(t, chromedp.Do(browserCtx, chromedp.Navigate("about:blank")))
-	// Every page records CSP violations and script errors, which the test
-	// reads before leaving it: the pages must work under their own CSP.
-	if _, err := chromedp.Call(browserCtx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `
-		window.__problems = [];
-		document.addEventListener("securitypolicyviolation", (e) => window.__problems.push("CSP " + e.violatedDirective + " " + e.blockedURI));
-		window.addEventListener("error", (e) => window.__problems.push("error " + e.message));
-		window.addEventListener("unhandledrejection", (e) => window.__problems.push("rejection " + e.reason));
-	`}); err != nil {
-		t.Fatalf("install problem recorder: %v", err)
-	}
-	// Passkey autofill waits for the person, as outside the virtual
-	// authenticator environment (testbrowser.AutofillShim).
-	testbrowser.InstallAutofillShim(t, browserCtx)
-	noProblems := func(where string) {
-		t.Helper()
-		problems, err := chromedp.Run(browserCtx, chromedp.Evaluate[[]string](`window.__problems`))
-		if err != nil || len(problems) != 0 {
-			t.Fatalf("%s: problems %v %v", where, problems, err)
-		}
-	}
-	if _, err := chromedp.Call(browserCtx, cdpwebauthn.Enable, cdpwebauthn.EnableParams{}); err != nil {
-		t.Fatalf("WebAuthn.enable: %v", err)
-	}
-	added, err := chromedp.Call(browserCtx, cdpwebauthn.AddVirtualAuthenticator, cdpwebauthn.AddVirtualAuthenticatorParams{
-		Options: &cdpwebauthn.VirtualAuthenticatorOptions{
-			Protocol:            cdpwebauthn.AuthenticatorProtocolCtap2,
-			Ctap2version:        cdpwebauthn.Ctap2versionCtap21,
-			Transport:           cdpwebauthn.AuthenticatorTransportInternal,
-			HasResidentKey:      true,
-			HasUserVerification: true,
-			IsUserVerified:      true,
-			// A plain bool in cdproto: left false, every ceremony hangs.
-			AutomaticPresenceSimulation: true,
-		},
-	})
-	if err != nil {
-		t.Fatalf("add virtual authenticator: %v", err)
-	}
-	authenticator := added.AuthenticatorID
+	b := testbrowser.New(t, testbrowser.Options{})
+	browserCtx := b.Ctx
+	noProblems := func(where string) { t.Helper(); b.NoProblems(t, where) }
+	authenticator := b.Authenticator
 	setUserVerified := func(ok bool) {
 		t.Helper()
 		if _, err := chromedp.Call(browserCtx, cdpwebauthn.SetUserVerified, cdpwebauthn.SetUserVerifiedParams{AuthenticatorID: authenticator, IsUserVerified: ok}); err != nil {
@@ -96,7 +41,7 @@ func TestBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("email"), "ada@example.com"),
 		testbrowser.ClickReady(button("Create a passkey")),
 	))
-	if codes := (&testbrowser.Browser{Ctx: browserCtx}).SaveRecoveryCodes(t); len(codes) != 10 {
+	if codes := b.SaveRecoveryCodes(t); len(codes) != 10 {
 		t.Fatalf("the first passkey came with %d recovery codes, want 10", len(codes))
 	}
 	must(t, chromedp.Do(browserCtx, chromedp.WaitVisible(`//h1[normalize-space()="Your passkey is ready"]`)))

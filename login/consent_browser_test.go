@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/latchkey-id/latchkey/internal/testbrowser"
@@ -22,21 +21,6 @@ func TestBrowserConsent(t *testing.T) {
 	ts := newTestServer(t)
 	app := ts.createClientWith("Acme Mail", func(c *storage.Client) { c.RequireConsent = true })
 
-	if _, err := chromedp.Call(b.Ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `
-		window.__problems = [];
-		document.addEventListener("securitypolicyviolation", (e) => window.__problems.push("CSP " + e.violatedDirective + " " + e.blockedURI));
-		window.addEventListener("error", (e) => window.__problems.push("error " + e.message));
-		window.addEventListener("unhandledrejection", (e) => window.__problems.push("rejection " + e.reason));
-	`}); err != nil {
-		t.Fatalf("install problem recorder: %v", err)
-	}
-	noProblems := func(where string) {
-		t.Helper()
-		problems, err := chromedp.Run(b.Ctx, chromedp.Evaluate[[]string](`window.__problems`))
-		if err != nil || len(problems) != 0 {
-			t.Fatalf("%s: problems %v %v", where, problems, err)
-		}
-	}
 	button := func(text string) string { return `//button[normalize-space()="` + text + `"]` }
 
 	b.Run(t, "set up the admin's passkey",
@@ -66,7 +50,7 @@ func TestBrowserConsent(t *testing.T) {
 	if got := b.Text(t, ".hint"); !strings.Contains(got, "ada@example.com") {
 		t.Errorf("signed-in hint: %q", got)
 	}
-	noProblems("consent page")
+	b.NoProblems(t, "consent page")
 	b.Run(t, "allow",
 		testbrowser.ClickReady(button("Allow")),
 		chromedp.WaitVisible(chromedp.ID("callback")),

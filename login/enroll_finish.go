@@ -85,20 +85,8 @@ func (h *Handler) enrollFinish(w http.ResponseWriter, r *http.Request) error {
 		user = newPasskeyUser(u, nil)
 	}
 
-	cred, err := h.WebAuthn.CreateCredential(user, data.Session, parsed)
+	cred, err := h.createCredential(r, user, data.Session, parsed)
 	if err != nil {
-		var perr *protocol.Error
-		info := ""
-		if errors.As(err, &perr) {
-			info = perr.DevInfo
-		}
-		h.securityEvent(r, "passkey.registration_refused", "reason", err.Error(), "detail", info)
-		return errInvalidCredential.WithCause(err)
-	}
-	if len(cred.ID) == 0 || len(cred.ID) > maxCredentialIDLength {
-		return errInvalidCredential.WithCause(errors.New("credential id length out of range"))
-	}
-	if err := h.checkNewCredential(r, cred); err != nil {
 		return err
 	}
 	pk, err := passkeyOf(secrets.ID(), userID, namePasskey(req.Name, cred), cred, now)

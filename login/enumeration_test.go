@@ -1,31 +1,19 @@
 package login
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"reflect"
 	"slices"
 	"sort"
-	"sync/atomic"
 	"testing"
 
 	"github.com/descope/virtualwebauthn"
-	"github.com/jackc/pgx/v5"
 
+	"github.com/latchkey-id/latchkey/internal/testenv"
 	"github.com/latchkey-id/latchkey/storage/postgres"
 )
-
-// statementCounter counts the SQL statements the store sends.
-type statementCounter struct{ n atomic.Int64 }
-
-func (c *statementCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	c.n.Add(1)
-	return ctx
-}
-
-func (c *statementCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
 // shape reduces request options to what may not differ between a known
 // and an unknown email: every key, and the type and transports key of
@@ -64,7 +52,7 @@ func allowed(t *testing.T, b []byte) []string {
 
 func TestEmailLoginDoesNotRevealWhetherAnAccountExists(t *testing.T) {
 	t.Parallel()
-	counter := &statementCounter{}
+	counter := &testenv.StatementCounter{}
 	ts := newTestServer(t, func(c *postgres.Config) { c.Tracer = counter })
 	d := ts.newDevice(virtualwebauthn.AuthenticatorOptions{})
 	ts.setupAdmin(d, "ada@example.com", "Ada")
@@ -73,9 +61,9 @@ func TestEmailLoginDoesNotRevealWhetherAnAccountExists(t *testing.T) {
 	ar := ts.newAuthRequest()
 
 	begin := func(email string) ([]byte, int64) {
-		before := counter.n.Load()
+		before := counter.Count()
 		b := ts.beginLogin(c, ar.ID, email)
-		return b, counter.n.Load() - before
+		return b, counter.Count() - before
 	}
 
 	known, knownQueries := begin("ada@example.com")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/descope/virtualwebauthn"
 
+	"github.com/latchkey-id/latchkey/internal/testenv"
 	"github.com/latchkey-id/latchkey/storage"
 	"github.com/latchkey-id/latchkey/storage/postgres"
 )
@@ -116,7 +117,7 @@ func TestARecoveryCodeSignsInOnceWithANewPasskey(t *testing.T) {
 // of them spends a code or writes anything.
 func TestRecoveryRefusalsLookTheSame(t *testing.T) {
 	t.Parallel()
-	counter := &statementCounter{}
+	counter := &testenv.StatementCounter{}
 	ts := newTestServer(t, func(c *postgres.Config) { c.Tracer = counter })
 	ada, _, codes := ts.personWithCodes("ada@example.com")
 	ts.enrollToken(ts.recover(ts.browser(), ts.newAuthRequest().ID, "ada@example.com", codes[0])) // now used
@@ -125,9 +126,9 @@ func TestRecoveryRefusalsLookTheSame(t *testing.T) {
 
 	ar := ts.newAuthRequest()
 	try := func(email, code string) (response, int64) {
-		before := counter.n.Load()
+		before := counter.Count()
 		res := ts.recover(ts.browser(), ar.ID, email, code)
-		return res, counter.n.Load() - before
+		return res, counter.Count() - before
 	}
 	cases := []struct{ name, email, code string }{
 		{"a wrong code", "ada@example.com", "AAAAA-AAAAA"},

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/page"
 	cdpwebauthn "github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 	"github.com/jackc/pgx/v5"
@@ -15,27 +14,6 @@ import (
 	"github.com/latchkey-id/latchkey/internal/testbrowser"
 	"github.com/latchkey-id/latchkey/storage"
 )
-
-// watchProblems makes every page of the tab record CSP violations and
-// script errors; the returned function fails the test if there were any.
-func watchProblems(t *testing.T, b *testbrowser.Browser) func(where string) {
-	t.Helper()
-	if _, err := chromedp.Call(b.Ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `
-		window.__problems = [];
-		document.addEventListener("securitypolicyviolation", (e) => window.__problems.push("CSP " + e.violatedDirective + " " + e.blockedURI));
-		window.addEventListener("error", (e) => window.__problems.push("error " + e.message));
-		window.addEventListener("unhandledrejection", (e) => window.__problems.push("rejection " + e.reason));
-	`}); err != nil {
-		t.Fatalf("install problem recorder: %v", err)
-	}
-	return func(where string) {
-		t.Helper()
-		problems, err := chromedp.Run(b.Ctx, chromedp.Evaluate[[]string](`window.__problems || []`))
-		if err != nil || len(problems) != 0 {
-			t.Fatalf("%s: problems %v %v", where, problems, err)
-		}
-	}
-}
 
 func buttonText(text string) string { return `//button[normalize-space()="` + text + `"]` }
 func heading(text string) string    { return `//h1[normalize-space()="` + text + `"]` }
@@ -55,11 +33,10 @@ func enrollInBrowser(t *testing.T, b *testbrowser.Browser, ts *testServer, token
 func TestBrowserRecovery(t *testing.T) {
 	t.Parallel()
 	b := testbrowser.New(t, testbrowser.Options{})
-	noProblems := watchProblems(t, b)
 	ts := newTestServer(t)
 	ada, token := ts.invite("ada@example.com", "Ada")
 	codes := enrollInBrowser(t, b, ts, token)
-	noProblems("enroll page with recovery codes")
+	b.NoProblems(t, "enroll page with recovery codes")
 	if len(codes) != 10 || !regexpCode.MatchString(codes[0]) {
 		t.Fatalf("codes shown = %v", codes)
 	}
@@ -78,12 +55,12 @@ func TestBrowserRecovery(t *testing.T) {
 		testbrowser.ClickReady(buttonText("Use the code and create a new passkey")),
 		chromedp.WaitVisible(heading("Create a new passkey")),
 	)
-	noProblems("recovery page")
+	b.NoProblems(t, "recovery page")
 	b.Run(t, "create the new passkey",
 		testbrowser.ClickReady(buttonText("Create a passkey")),
 		chromedp.WaitVisible(chromedp.ID("callback")),
 	)
-	noProblems("enroll page of the recovery link")
+	b.NoProblems(t, "enroll page of the recovery link")
 	if got := ts.authRequest(ar.ID); !got.Done || got.UserID != ada.ID {
 		t.Fatalf("request after recovery = %+v", got)
 	}
@@ -106,7 +83,7 @@ func TestBrowserRecovery(t *testing.T) {
 	if msg := b.Text(t, "#error"); !strings.Contains(msg, "do not match an unused code") {
 		t.Fatalf("error shown: %q", msg)
 	}
-	noProblems("recovery page after a refusal")
+	b.NoProblems(t, "recovery page after a refusal")
 }
 
 // Open sign-up end to end: prompt=create opens it, the code comes by mail
@@ -115,7 +92,6 @@ func TestBrowserRecovery(t *testing.T) {
 func TestBrowserSignUp(t *testing.T) {
 	t.Parallel()
 	b := testbrowser.New(t, testbrowser.Options{})
-	noProblems := watchProblems(t, b)
 	ts, smtpd := signupServer(t, nil)
 	ar := ts.newAuthRequest(func(a *storage.AuthRequest) { a.Prompt = []string{"create"} })
 
@@ -126,7 +102,7 @@ func TestBrowserSignUp(t *testing.T) {
 		testbrowser.ClickReady(buttonText("Email me a code")),
 		chromedp.WaitVisible(heading("Check your email")),
 	)
-	noProblems("sign-up page")
+	b.NoProblems(t, "sign-up page")
 	code := codeIn(t, smtpd.Wait(t, "grace@example.com", 1))
 	b.Run(t, "enter the code",
 		chromedp.SendKeys(chromedp.ID("code"), code),
@@ -138,7 +114,7 @@ func TestBrowserSignUp(t *testing.T) {
 		t.Fatalf("%d recovery codes shown", len(codes))
 	}
 	b.Run(t, "land at the app", chromedp.WaitVisible(chromedp.ID("callback")))
-	noProblems("enroll page after sign-up")
+	b.NoProblems(t, "enroll page after sign-up")
 	grace, err := ts.store.UserByEmail(ts.ctx(), "grace@example.com")
 	if err != nil || !grace.EmailVerified {
 		t.Fatalf("user = %+v %v", grace, err)
@@ -156,7 +132,6 @@ func TestBrowserSignUp(t *testing.T) {
 func TestBrowserAutofill(t *testing.T) {
 	t.Parallel()
 	b := testbrowser.New(t, testbrowser.Options{})
-	noProblems := watchProblems(t, b)
 	ts := newTestServer(t)
 	ada, token := ts.invite("ada@example.com", "Ada")
 	enrollInBrowser(t, b, ts, token)
@@ -195,7 +170,7 @@ func TestBrowserAutofill(t *testing.T) {
 	if got := ts.authRequest(ar.ID); !got.Done || got.UserID != ada.ID {
 		t.Fatalf("request after the button = %+v", got)
 	}
-	noProblems("sign-in page")
+	b.NoProblems(t, "sign-in page")
 
 	// 3. A passkey the server no longer knows (removed on another device;
 	// the person keeps recovery codes): the page says so, tells the
@@ -225,7 +200,7 @@ func TestBrowserAutofill(t *testing.T) {
 		t.Errorf("the authenticator still holds %d passkeys after the signal", len(creds))
 	}
 	waitPending("after the refusal")
-	noProblems("sign-in page after an unknown passkey")
+	b.NoProblems(t, "sign-in page after an unknown passkey")
 }
 
 // conditionalCeremonies counts the stored ceremonies of a request whose

@@ -11,6 +11,7 @@ import (
 	"github.com/descope/virtualwebauthn"
 
 	"github.com/latchkey-id/latchkey/internal/mail"
+	"github.com/latchkey-id/latchkey/internal/testenv"
 	"github.com/latchkey-id/latchkey/internal/testsmtp"
 	"github.com/latchkey-id/latchkey/storage"
 	"github.com/latchkey-id/latchkey/storage/postgres"
@@ -143,15 +144,15 @@ func TestPromptCreateOpensSignUp(t *testing.T) {
 // again, and no second account is made.
 func TestSignUpForAnExistingEmailRevealsNothing(t *testing.T) {
 	t.Parallel()
-	counter := &statementCounter{}
+	counter := &testenv.StatementCounter{}
 	ts, smtpd := signupServer(t, nil, func(c *postgres.Config) { c.Tracer = counter })
 	ts.personWithCodes("ada@example.com")
 	users := ts.countRows("users")
 	ar := ts.newAuthRequest()
 	start := func(email string) (response, int64) {
-		before := counter.n.Load()
+		before := counter.Count()
 		res := ts.signupStart(ts.browser(), ar.ID, email)
-		return res, counter.n.Load() - before
+		return res, counter.Count() - before
 	}
 
 	fresh, freshQueries := start("grace@example.com")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/latchkey-id/latchkey/admin"
@@ -63,29 +64,23 @@ func clientsCreate(ctx context.Context, env *environment, args []string) int {
 	if code := f.parse(env, args); code >= 0 {
 		return code
 	}
-	svc, done, err := a.service(ctx)
-	if err != nil {
-		return env.fail(err)
-	}
-	defer done()
-	created, err := svc.CreateClient(ctx, admin.NewClient{
-		Name: *name, RedirectURIs: redirects, PostLogoutRedirectURIs: logoutRedirects, Public: *public,
-		IDTokenAlg: *idTokenAlg, IDTokenClaims: *idTokenClaims, Consent: *consent, BackchannelLogoutURI: *backchannel,
+	return a.run(ctx, env, func(svc *admin.Service) (result, error) {
+		created, err := svc.CreateClient(ctx, admin.NewClient{
+			Name: *name, RedirectURIs: redirects, PostLogoutRedirectURIs: logoutRedirects, Public: *public,
+			IDTokenAlg: *idTokenAlg, IDTokenClaims: *idTokenClaims, Consent: *consent, BackchannelLogoutURI: *backchannel,
+		})
+		if err != nil {
+			return result{}, err
+		}
+		out := toClientJSON(created.Client)
+		out.ClientSecret = created.Secret
+		return result{out, func(w io.Writer) {
+			fmt.Fprintf(w, "client_id:     %s\n", out.ClientID)
+			if out.ClientSecret != "" {
+				fmt.Fprintf(w, "client_secret: %s\n(shown once; Latchkey keeps only its hash)\n", out.ClientSecret)
+			}
+		}}, nil
 	})
-	if err != nil {
-		return env.fail(err)
-	}
-	out := toClientJSON(created.Client)
-	out.ClientSecret = created.Secret
-	if *a.json {
-		printJSON(env.stdout, out)
-		return 0
-	}
-	fmt.Fprintf(env.stdout, "client_id:     %s\n", out.ClientID)
-	if out.ClientSecret != "" {
-		fmt.Fprintf(env.stdout, "client_secret: %s\n(shown once; Latchkey keeps only its hash)\n", out.ClientSecret)
-	}
-	return 0
 }
 
 func clientsList(ctx context.Context, env *environment, args []string) int {
@@ -94,32 +89,26 @@ func clientsList(ctx context.Context, env *environment, args []string) int {
 	if code := f.parse(env, args); code >= 0 {
 		return code
 	}
-	svc, done, err := a.service(ctx)
-	if err != nil {
-		return env.fail(err)
-	}
-	defer done()
-	clients, err := svc.ListClients(ctx)
-	if err != nil {
-		return env.fail(err)
-	}
-	out := make([]clientJSON, 0, len(clients))
-	rows := make([][]string, 0, len(clients))
-	for _, c := range clients {
-		j := toClientJSON(c)
-		out = append(out, j)
-		kind := "confidential"
-		if j.Public {
-			kind = "public"
+	return a.run(ctx, env, func(svc *admin.Service) (result, error) {
+		clients, err := svc.ListClients(ctx)
+		if err != nil {
+			return result{}, err
 		}
-		rows = append(rows, []string{j.ClientID, j.Name, kind, strings.Join(j.RedirectURIs, " ")})
-	}
-	if *a.json {
-		printJSON(env.stdout, map[string]any{"clients": out})
-	} else {
-		printTable(env.stdout, []string{"CLIENT_ID", "NAME", "TYPE", "REDIRECT_URIS"}, rows)
-	}
-	return 0
+		out := make([]clientJSON, 0, len(clients))
+		rows := make([][]string, 0, len(clients))
+		for _, c := range clients {
+			j := toClientJSON(c)
+			out = append(out, j)
+			kind := "confidential"
+			if j.Public {
+				kind = "public"
+			}
+			rows = append(rows, []string{j.ClientID, j.Name, kind, strings.Join(j.RedirectURIs, " ")})
+		}
+		return result{map[string]any{"clients": out}, func(w io.Writer) {
+			printTable(w, []string{"CLIENT_ID", "NAME", "TYPE", "REDIRECT_URIS"}, rows)
+		}}, nil
+	})
 }
 
 func clientsDelete(ctx context.Context, env *environment, args []string) int {
@@ -131,18 +120,13 @@ func clientsDelete(ctx context.Context, env *environment, args []string) int {
 	if len(f.args()) != 1 {
 		return env.fail(errors.New("usage: latchkey clients delete CLIENT_ID"))
 	}
-	svc, done, err := a.service(ctx)
-	if err != nil {
-		return env.fail(err)
-	}
-	defer done()
-	if err := svc.DeleteClient(ctx, f.args()[0]); err != nil {
-		return env.fail(err)
-	}
-	if *a.json {
-		printJSON(env.stdout, map[string]any{"deleted": f.args()[0]})
-	} else {
-		fmt.Fprintf(env.stdout, "deleted client %s with its tokens\n", f.args()[0])
-	}
-	return 0
+	id := f.args()[0]
+	return a.run(ctx, env, func(svc *admin.Service) (result, error) {
+		if err := svc.DeleteClient(ctx, id); err != nil {
+			return result{}, err
+		}
+		return result{map[string]any{"deleted": id}, func(w io.Writer) {
+			fmt.Fprintf(w, "deleted client %s with its tokens\n", id)
+		}}, nil
+	})
 }

@@ -82,18 +82,11 @@ func keysRotate(ctx context.Context, env *environment, args []string) int {
 	default:
 		return env.fail(fmt.Errorf("--alg %q: want RS256, ES256 or all", *alg))
 	}
-	if err := db.checkMasterKey(*masterKey); err != nil {
-		return env.fail(err)
-	}
-	st, err := db.open(ctx)
+	st, key, _, err := db.openWithKey(ctx, *masterKey)
 	if err != nil {
 		return env.fail(err)
 	}
 	defer st.Close()
-	key, _, err := db.masterKey(*masterKey)
-	if err != nil {
-		return env.fail(err)
-	}
 	km, err := keys.New(st, key, keys.Options{Algorithms: server.SigningAlgorithms})
 	if err != nil {
 		return env.fail(err)

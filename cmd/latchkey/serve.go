@@ -59,21 +59,11 @@ func serveCmd(ctx context.Context, env *environment, args []string) int {
 		return env.fail(err)
 	}
 
-	// A given or required key is checked before any connection is made;
-	// the embedded store's key file is read once the data directory is
-	// known to be usable.
-	if err := db.checkMasterKey(*masterKey); err != nil {
-		return env.fail(err)
-	}
-	st, err := db.open(ctx)
+	st, key, source, err := db.openWithKey(ctx, *masterKey)
 	if err != nil {
 		return env.fail(err)
 	}
 	defer st.Close()
-	key, source, err := db.masterKey(*masterKey)
-	if err != nil {
-		return env.fail(err)
-	}
 	logger.Info("store ready", slog.String("store", storeName(db)), slog.String("master_key", source))
 
 	srv, err := server.New(ctx, server.Config{

@@ -72,6 +72,26 @@ func (d *dbFlags) open(ctx context.Context) (*store, error) {
 	return &s, nil
 }
 
+// openWithKey opens the store and returns the master key with where it
+// came from. A given or required key is checked before any connection is
+// made; the embedded store's key file is read once the data directory is
+// known to be usable.
+func (d *dbFlags) openWithKey(ctx context.Context, given string) (*store, []byte, string, error) {
+	if err := d.checkMasterKey(given); err != nil {
+		return nil, nil, "", err
+	}
+	st, err := d.open(ctx)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	key, source, err := d.masterKey(given)
+	if err != nil {
+		st.Close()
+		return nil, nil, "", err
+	}
+	return st, key, source, nil
+}
+
 // checkMasterKey fails early on a malformed key, or on a missing one
 // where it is required.
 func (d *dbFlags) checkMasterKey(given string) error {

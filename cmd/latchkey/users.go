@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/latchkey-id/latchkey/admin"
 	"github.com/latchkey-id/latchkey/storage"
@@ -35,12 +36,31 @@ func addAdminFlags(f *flags) adminFlags {
 	}
 }
 
-func (a adminFlags) service(ctx context.Context) (*admin.Service, func(), error) {
+// result is what an administrative command prints: out as one JSON object
+// with --json, else text for people.
+type result struct {
+	out  any
+	text func(w io.Writer)
+}
+
+// run opens the store, runs one administrative action and prints its
+// result; a failure is one line on stderr.
+func (a adminFlags) run(ctx context.Context, env *environment, action func(*admin.Service) (result, error)) int {
 	st, err := a.db.open(ctx)
 	if err != nil {
-		return nil, nil, err
+		return env.fail(err)
 	}
-	return &admin.Service{Store: st, Issuer: *a.issuer}, func() { st.Close() }, nil
+	defer st.Close()
+	res, err := action(&admin.Service{Store: st, Issuer: *a.issuer})
+	if err != nil {
+		return env.fail(err)
+	}
+	if *a.json {
+		printJSON(env.stdout, res.out)
+	} else {
+		res.text(env.stdout)
+	}
+	return 0
 }
 
 type userJSON struct {
@@ -67,23 +87,17 @@ func usersCreate(ctx context.Context, env *environment, args []string) int {
 	if code := f.parse(env, args); code >= 0 {
 		return code
 	}
-	svc, done, err := a.service(ctx)
-	if err != nil {
-		return env.fail(err)
-	}
-	defer done()
-	created, err := svc.CreateUser(ctx, admin.NewUser{Email: *email, Name: *name, Admin: *isAdmin, EmailUnverified: *unverified})
-	if err != nil {
-		return env.fail(err)
-	}
-	out := toUserJSON(created.User)
-	out.EnrollmentURL = created.EnrollmentURL
-	if *a.json {
-		printJSON(env.stdout, out)
-	} else {
-		fmt.Fprintf(env.stdout, "created user %s (%s)\nsend them this one-time link to create their passkey:\n%s\n", out.ID, out.Email, out.EnrollmentURL)
-	}
-	return 0
+	return a.run(ctx, env, func(svc *admin.Service) (result, error) {
+		created, err := svc.CreateUser(ctx, admin.NewUser{Email: *email, Name: *name, Admin: *isAdmin, EmailUnverified: *unverified})
+		if err != nil {
+			return result{}, err
+		}
+		out := toUserJSON(created.User)
+		out.EnrollmentURL = created.EnrollmentURL
+		return result{out, func(w io.Writer) {
+			fmt.Fprintf(w, "created user %s (%s)\nsend them this one-time link to create their passkey:\n%s\n", out.ID, out.Email, out.EnrollmentURL)
+		}}, nil
+	})
 }
 
 func usersList(ctx context.Context, env *environment, args []string) int {
@@ -92,28 +106,22 @@ func usersList(ctx context.Context, env *environment, args []string) int {
 	if code := f.parse(env, args); code >= 0 {
 		return code
 	}
-	svc, done, err := a.service(ctx)
-	if err != nil {
-		return env.fail(err)
-	}
-	defer done()
-	users, err := svc.ListUsers(ctx)
-	if err != nil {
-		return env.fail(err)
-	}
-	out := make([]userJSON, 0, len(users))
-	rows := make([][]string, 0, len(users))
-	for _, u := range users {
-		j := toUserJSON(u)
-		out = append(out, j)
-		rows = append(rows, []string{j.ID, j.Email, j.Name, fmt.Sprint(j.Admin), j.CreatedAt})
-	}
-	if *a.json {
-		printJSON(env.stdout, map[string]any{"users": out})
-	} else {
-		printTable(env.stdout, []string{"ID", "EMAIL", "NAME", "ADMIN", "CREATED"}, rows)
-	}
-	return 0
+	return a.run(ctx, env, func(svc *admin.Service) (result, error) {
+		users, err := svc.ListUsers(ctx)
+		if err != nil {
+			return result{}, err
+		}
+		out := make([]userJSON, 0, len(users))
+		rows := make([][]string, 0, len(users))
+		for _, u := range users {
+			j := toUserJSON(u)
+			out = append(out, j)
+			rows = append(rows, []string{j.ID, j.Email, j.Name, fmt.Sprint(j.Admin), j.CreatedAt})
+		}
+		return result{map[string]any{"users": out}, func(w io.Writer) {
+			printTable(w, []string{"ID", "EMAIL", "NAME", "ADMIN", "CREATED"}, rows)
+		}}, nil
+	})
 }
 
 func usersDelete(ctx context.Context, env *environment, args []string) int {
@@ -125,21 +133,15 @@ func usersDelete(ctx context.Context, env *environment, args []string) int {
 	if len(f.args()) != 1 {
 		return env.fail(errors.New("usage: latchkey users delete ID|EMAIL"))
 	}
-	svc, done, err := a.service(ctx)
-	if err != nil {
-		return env.fail(err)
-	}
-	defer done()
-	u, err := svc.DeleteUser(ctx, f.args()[0])
-	if err != nil {
-		return env.fail(err)
-	}
-	if *a.json {
-		printJSON(env.stdout, map[string]any{"deleted": u.ID, "email": u.Email})
-	} else {
-		fmt.Fprintf(env.stdout, "deleted user %s (%s) with their passkeys, sessions and tokens\n", u.ID, u.Email)
-	}
-	return 0
+	return a.run(ctx, env, func(svc *admin.Service) (result, error) {
+		u, err := svc.DeleteUser(ctx, f.args()[0])
+		if err != nil {
+			return result{}, err
+		}
+		return result{map[string]any{"deleted": u.ID, "email": u.Email}, func(w io.Writer) {
+			fmt.Fprintf(w, "deleted user %s (%s) with their passkeys, sessions and tokens\n", u.ID, u.Email)
+		}}, nil
+	})
 }
 
 // usersResetPasskeys is the operator-assisted reset: the person lost every
@@ -159,20 +161,14 @@ func usersResetPasskeys(ctx context.Context, env *environment, args []string) in
 	case who == "" || len(f.args()) != 0:
 		return env.fail(errors.New("usage: latchkey users reset-passkeys --email EMAIL (or ID|EMAIL)"))
 	}
-	svc, done, err := a.service(ctx)
-	if err != nil {
-		return env.fail(err)
-	}
-	defer done()
-	reset, err := svc.ResetPasskeys(ctx, who)
-	if err != nil {
-		return env.fail(err)
-	}
-	if *a.json {
-		printJSON(env.stdout, map[string]string{"id": reset.User.ID, "email": reset.User.Email, "enrollment_url": reset.EnrollmentURL})
-	} else {
-		fmt.Fprintf(env.stdout, "removed the passkeys, sessions and recovery codes of %s (%s)\nsend them this one-time link to create a new passkey:\n%s\n",
-			reset.User.ID, reset.User.Email, reset.EnrollmentURL)
-	}
-	return 0
+	return a.run(ctx, env, func(svc *admin.Service) (result, error) {
+		reset, err := svc.ResetPasskeys(ctx, who)
+		if err != nil {
+			return result{}, err
+		}
+		return result{map[string]string{"id": reset.User.ID, "email": reset.User.Email, "enrollment_url": reset.EnrollmentURL}, func(w io.Writer) {
+			fmt.Fprintf(w, "removed the passkeys, sessions, tokens and recovery codes of %s (%s)\nsend them this one-time link to create a new passkey:\n%s\n",
+				reset.User.ID, reset.User.Email, reset.EnrollmentURL)
+		}}, nil
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 
@@ -48,6 +49,11 @@ func New(t testing.TB, opts Options) *Browser {
 
 	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatalf("start chromium: %v", err)
+	}
+	// Every page records CSP violations and script errors, which
+	// NoProblems reads: the pages must work under their own CSP.
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: problemRecorder}); err != nil {
+		t.Fatalf("install problem recorder: %v", err)
 	}
 	// The WebAuthn domain applies per tab.
 	if _, err := chromedp.Call(ctx, webauthn.Enable, webauthn.EnableParams{}); err != nil {
@@ -115,5 +121,22 @@ func ClickReady[S chromedp.Selectable](sel S) chromedp.Action[chromedp.Void] {
 			return chromedp.Void{}, err
 		}
 		return chromedp.Click(sel)(ctx, t)
+	}
+}
+
+const problemRecorder = `
+	window.__problems = [];
+	document.addEventListener("securitypolicyviolation", (e) => window.__problems.push("CSP " + e.violatedDirective + " " + e.blockedURI));
+	window.addEventListener("error", (e) => window.__problems.push("error " + e.message));
+	window.addEventListener("unhandledrejection", (e) => window.__problems.push("rejection " + e.reason));
+`
+
+// NoProblems fails the test if the current page has reported a CSP
+// violation, a script error or an unhandled promise rejection.
+func (b *Browser) NoProblems(t testing.TB, where string) {
+	t.Helper()
+	problems, err := chromedp.Run(b.Ctx, chromedp.Evaluate[[]string](`window.__problems || []`))
+	if err != nil || len(problems) != 0 {
+		t.Fatalf("%s: problems %v %v", where, problems, err)
 	}
 }

@@ -2,11 +2,8 @@ package postgres_test
 
 import (
 	"context"
-	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/latchkey-id/latchkey/internal/secrets"
 	"github.com/latchkey-id/latchkey/internal/testenv"
@@ -14,23 +11,13 @@ import (
 	"github.com/latchkey-id/latchkey/storage/postgres"
 )
 
-// statements counts the statements a store sends.
-type statements struct{ n atomic.Int64 }
-
-func (c *statements) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	c.n.Add(1)
-	return ctx
-}
-
-func (c *statements) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-
 // BenchmarkSignIn measures the store's share of one complete sign-in —
 // authorize, passkey begin and finish, callback, code, token, userinfo — as
 // the OP and the login pages will call it, and reports the statements it
 // sends (each call below is one statement).
 func BenchmarkSignIn(b *testing.B) {
 	ctx := context.Background()
-	count := &statements{}
+	count := &testenv.StatementCounter{}
 	s, err := postgres.Open(ctx, postgres.Config{URL: testenv.PostgresDatabase(b), Tracer: count}, storage.Options{})
 	if err != nil {
 		b.Fatal(err)
@@ -94,16 +81,16 @@ func BenchmarkSignIn(b *testing.B) {
 	}
 
 	b.Run("serial", func(b *testing.B) {
-		start := count.n.Load()
+		start := count.Count()
 		for b.Loop() {
 			if err := signIn(); err != nil {
 				b.Fatal(err)
 			}
 		}
-		b.ReportMetric(float64(count.n.Load()-start)/float64(b.N), "statements/op")
+		b.ReportMetric(float64(count.Count()-start)/float64(b.N), "statements/op")
 	})
 	b.Run("parallel", func(b *testing.B) {
-		start := count.n.Load()
+		start := count.Count()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				if err := signIn(); err != nil {
@@ -112,6 +99,6 @@ func BenchmarkSignIn(b *testing.B) {
 				}
 			}
 		})
-		b.ReportMetric(float64(count.n.Load()-start)/float64(b.N), "statements/op")
+		b.ReportMetric(float64(count.Count()-start)/float64(b.N), "statements/op")
 	})
 }
