@@ -274,24 +274,7 @@ func (r response) json(t *testing.T) map[string]any {
 
 func (ts *testServer) do(c *http.Client, method, path, contentType string, body []byte) response {
 	ts.t.Helper()
-	req, err := http.NewRequest(method, ts.base+path, bytes.NewReader(body))
-	if err != nil {
-		ts.t.Fatal(err)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	req.Header.Set("User-Agent", "latchkey-test/1.0")
-	res, err := c.Do(req)
-	if err != nil {
-		ts.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		ts.t.Fatal(err)
-	}
-	return response{status: res.StatusCode, header: res.Header, body: b}
+	return ts.doWith(c, method, path, contentType, body, nil)
 }
 
 func (ts *testServer) post(c *http.Client, path string, v any) response {

@@ -45,31 +45,6 @@ func eventArgs(es []storage.SecurityEvent) []any {
 	return []any{ids, users, kinds, passkeys, ips, agents, details, created}
 }
 
-// eventsFor returns the events an operation on userID's account records.
-// An event belongs to that person: one without a user gets userID, and one
-// of another user is ErrConflict (nothing is written).
-func eventsFor(userID string, es ...storage.SecurityEvent) ([]storage.SecurityEvent, error) {
-	out := make([]storage.SecurityEvent, len(es))
-	for i, e := range es {
-		if e.UserID == "" {
-			e.UserID = userID
-		}
-		if e.UserID != userID {
-			return nil, fmt.Errorf("event %q is for user %q, the operation for %q: %w", e.ID, e.UserID, userID, storage.ErrConflict)
-		}
-		out[i] = e
-	}
-	return out, nil
-}
-
-// optionalEvent is the list of at most one event that a method takes as a pointer.
-func optionalEvent(e *storage.SecurityEvent) []storage.SecurityEvent {
-	if e == nil {
-		return nil
-	}
-	return []storage.SecurityEvent{*e}
-}
-
 // RecordEvent stores one security event. An unknown user is ErrNotFound, a
 // taken id ErrAlreadyExists.
 func (s *Store) RecordEvent(ctx context.Context, e storage.SecurityEvent) error {

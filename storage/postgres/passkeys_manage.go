@@ -23,7 +23,7 @@ func (s *Store) Passkey(ctx context.Context, userID, passkeyID string) (storage.
 // user (ErrNotFound) fails it whole, so no event is written either.
 func (s *Store) AddPasskey(ctx context.Context, p storage.Passkey, event *storage.SecurityEvent) error {
 	const op = "add passkey"
-	es, err := eventsFor(p.UserID, optionalEvent(event)...)
+	es, err := storage.EventsFor(p.UserID, storage.OptionalEvent(event)...)
 	if err != nil {
 		return wrap(op, err)
 	}
@@ -36,7 +36,7 @@ func (s *Store) AddPasskey(ctx context.Context, p storage.Passkey, event *storag
 // in one statement; the event is written only with the rename.
 func (s *Store) RenamePasskey(ctx context.Context, userID, passkeyID, name string, event *storage.SecurityEvent) (storage.Passkey, error) {
 	const op = "rename passkey"
-	es, err := eventsFor(userID, optionalEvent(event)...)
+	es, err := storage.EventsFor(userID, storage.OptionalEvent(event)...)
 	if err != nil {
 		return storage.Passkey{}, wrap(op, err)
 	}
@@ -57,7 +57,7 @@ func (s *Store) RenamePasskey(ctx context.Context, userID, passkeyID, name strin
 // deletes of a user's last two passkeys cannot both see the other one.
 func (s *Store) DeletePasskey(ctx context.Context, userID, passkeyID string, event *storage.SecurityEvent) error {
 	const op = "delete passkey"
-	es, err := eventsFor(userID, optionalEvent(event)...)
+	es, err := storage.EventsFor(userID, storage.OptionalEvent(event)...)
 	if err != nil {
 		return wrap(op, err)
 	}
@@ -124,7 +124,7 @@ func (s *Store) ResetPasskeys(ctx context.Context, userID string, link storage.E
 	if link.UserID != "" && link.UserID != userID {
 		return fmt.Errorf("postgres: %s: the link is for user %q, not %q: %w", op, link.UserID, userID, storage.ErrConflict)
 	}
-	es, err := eventsFor(userID, event)
+	es, err := storage.EventsFor(userID, event)
 	if err != nil {
 		return wrap(op, err)
 	}

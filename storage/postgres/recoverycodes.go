@@ -26,7 +26,7 @@ func scanRecoveryCode(row pgx.Row) (storage.RecoveryCode, error) {
 // earlier one's codes: one set survives, never a mix.
 func (s *Store) ReplaceRecoveryCodes(ctx context.Context, userID string, codes []storage.RecoveryCode, event *storage.SecurityEvent) error {
 	const op = "replace recovery codes"
-	es, err := eventsFor(userID, optionalEvent(event)...)
+	es, err := storage.EventsFor(userID, storage.OptionalEvent(event)...)
 	if err != nil {
 		return wrap(op, err)
 	}

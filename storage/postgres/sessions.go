@@ -55,7 +55,7 @@ FROM used`
 func (s *Store) RecordSignIn(ctx context.Context, in storage.SignIn) error {
 	const op = "record sign-in"
 	se, use := in.Session, in.Use
-	es, err := eventsFor(se.UserID, in.Events...)
+	es, err := storage.EventsFor(se.UserID, in.Events...)
 	if err != nil {
 		return wrap(op, err)
 	}

@@ -21,7 +21,7 @@ func (s *Store) Passkey(ctx context.Context, userID, passkeyID string) (storage.
 // one transaction: a taken credential id (ErrAlreadyExists) or an unknown
 // user (ErrNotFound) rolls it back whole, so no event is written either.
 func (s *Store) AddPasskey(ctx context.Context, p storage.Passkey, event *storage.SecurityEvent) error {
-	es, err := eventsFor(p.UserID, optionalEvent(event)...)
+	es, err := storage.EventsFor(p.UserID, storage.OptionalEvent(event)...)
 	if err != nil {
 		return wrap("add passkey", err)
 	}
@@ -37,7 +37,7 @@ func (s *Store) AddPasskey(ctx context.Context, p storage.Passkey, event *storag
 // RenamePasskey renames one of the user's passkeys, records the event and
 // returns the passkey, in one transaction.
 func (s *Store) RenamePasskey(ctx context.Context, userID, passkeyID, name string, event *storage.SecurityEvent) (storage.Passkey, error) {
-	es, err := eventsFor(userID, optionalEvent(event)...)
+	es, err := storage.EventsFor(userID, storage.OptionalEvent(event)...)
 	if err != nil {
 		return storage.Passkey{}, wrap("rename passkey", err)
 	}
@@ -63,7 +63,7 @@ func (s *Store) RenamePasskey(ctx context.Context, userID, passkeyID, name strin
 // run in one transaction on the one writer connection, so concurrent
 // deletes take turns and each sees what the one before it left.
 func (s *Store) DeletePasskey(ctx context.Context, userID, passkeyID string, event *storage.SecurityEvent) error {
-	es, err := eventsFor(userID, optionalEvent(event)...)
+	es, err := storage.EventsFor(userID, storage.OptionalEvent(event)...)
 	if err != nil {
 		return wrap("delete passkey", err)
 	}
@@ -105,7 +105,7 @@ func (s *Store) FlagPasskey(ctx context.Context, passkeyID string, event storage
 		if err != nil {
 			return err
 		}
-		es, err := eventsFor(owner, event)
+		es, err := storage.EventsFor(owner, event)
 		if err != nil {
 			return err
 		}
@@ -122,7 +122,7 @@ func (s *Store) ResetPasskeys(ctx context.Context, userID string, link storage.E
 		return wrap("reset passkeys", fmt.Errorf("the link is for user %q, not %q: %w", link.UserID, userID, storage.ErrConflict))
 	}
 	link.UserID = userID
-	es, err := eventsFor(userID, event)
+	es, err := storage.EventsFor(userID, event)
 	if err != nil {
 		return wrap("reset passkeys", err)
 	}

@@ -15,7 +15,7 @@ import (
 // ErrNotFound.
 func (s *Store) ReplaceRecoveryCodes(ctx context.Context, userID string, codes []storage.RecoveryCode, event *storage.SecurityEvent) error {
 	const op = "replace recovery codes"
-	es, err := eventsFor(userID, optionalEvent(event)...)
+	es, err := storage.EventsFor(userID, storage.OptionalEvent(event)...)
 	if err != nil {
 		return wrap(op, err)
 	}
@@ -90,7 +90,7 @@ func (s *Store) RedeemRecoveryCode(ctx context.Context, codeID string, link stor
 		if link.UserID != owner {
 			return fmt.Errorf("the code is user %q's, the link for %q: %w", owner, link.UserID, storage.ErrConflict)
 		}
-		es, err := eventsFor(owner, event)
+		es, err := storage.EventsFor(owner, event)
 		if err != nil {
 			return err
 		}

@@ -20,7 +20,7 @@ const sessionColumns = `id, token_hash, user_id, auth_time, amr, ip, user_agent,
 func (s *Store) RecordSignIn(ctx context.Context, in storage.SignIn) error {
 	now := s.nowMicros()
 	se := in.Session
-	es, err := eventsFor(se.UserID, in.Events...)
+	es, err := storage.EventsFor(se.UserID, in.Events...)
 	if err != nil {
 		return wrap("record sign-in", err)
 	}
